@@ -1,0 +1,94 @@
+"""Shared fixtures: a project with one user per role, as DOMAIN.md §4 names them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from sitebill.accounts.models import Company, Membership, Project, User
+from sitebill.billing.models import BillingPeriod
+from sitebill.contracts.models import Contract
+from tests import factories
+
+
+@dataclass
+class World:
+    project: Project
+    contractor: Company
+    vendor: Company
+    other_vendor: Company
+    commitment: Contract
+    other_commitment: Contract
+    period: BillingPeriod
+    admin: User
+    standard: User
+    read_only: User
+    contact: User
+    other_contact: User
+    stranger: User
+
+    def role(self, name: str) -> Any:
+        return None if name == "anonymous" else getattr(self, name)
+
+
+ROLES = ["admin", "standard", "read_only", "contact", "other_contact", "stranger", "anonymous"]
+
+
+@pytest.fixture
+def world(db: Any) -> World:
+    contractor = factories.CompanyFactory(name="Summit Builders", kind=Company.Kind.CONTRACTOR)
+    vendor = factories.CompanyFactory(name="Acme Concrete", kind=Company.Kind.VENDOR)
+    other_vendor = factories.CompanyFactory(name="Bolt Electric", kind=Company.Kind.VENDOR)
+    project = factories.ProjectFactory(name="Riverside Clinic", contractor=contractor)
+    admin = factories.UserFactory(email="admin@summit.example", company=contractor)
+    standard = factories.UserFactory(email="standard@summit.example", company=contractor)
+    read_only = factories.UserFactory(email="readonly@summit.example", company=contractor)
+    contact = factories.UserFactory(email="billing@acme.example", company=vendor)
+    other_contact = factories.UserFactory(email="billing@bolt.example", company=other_vendor)
+    stranger = factories.UserFactory(email="someone@elsewhere.example")
+    for user, permission in [
+        (admin, Membership.Permission.ADMIN),
+        (standard, Membership.Permission.STANDARD),
+        (read_only, Membership.Permission.READ_ONLY),
+    ]:
+        Membership.objects.create(user=user, project=project, permission=permission)
+    commitment = factories.ContractFactory(
+        project=project, number="SC-001", title="Concrete", counterparty=vendor
+    )
+    other_commitment = factories.ContractFactory(
+        project=project, number="SC-002", title="Electrical", counterparty=other_vendor
+    )
+    for position, (value, code) in enumerate(
+        [("50000.00", "03-300"), ("30000.00", "03-350"), ("20000.00", "03-400")]
+    ):
+        factories.SOVLineFactory(
+            contract=commitment,
+            position=position,
+            item_number=str(position + 1),
+            cost_code=code,
+            scheduled_value=Decimal(value),
+        )
+    factories.SOVLineFactory(
+        contract=other_commitment, item_number="1", scheduled_value=Decimal("40000.00")
+    )
+    commitment.contacts.add(contact)
+    other_commitment.contacts.add(other_contact)
+    period = factories.BillingPeriodFactory(project=project, number=1)
+    return World(
+        project=project,
+        contractor=contractor,
+        vendor=vendor,
+        other_vendor=other_vendor,
+        commitment=commitment,
+        other_commitment=other_commitment,
+        period=period,
+        admin=admin,
+        standard=standard,
+        read_only=read_only,
+        contact=contact,
+        other_contact=other_contact,
+        stranger=stranger,
+    )
