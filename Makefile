@@ -25,8 +25,7 @@ run: $(BIN)/.installed var
 	$(BIN)/python manage.py load_demo --if-empty
 	@echo ""
 	@echo "  sitebill is at http://127.0.0.1:$(PORT)/   (mail: http://127.0.0.1:$(PORT)/outbox/)"
-	@echo "  Demo logins, password demo1234:"
-	@echo "    admin@example.com (Admin)  standard@example.com (Standard)  readonly@example.com (Read Only)"
+	@echo "  Demo logins (password demo1234):"
 	@$(BIN)/python manage.py demo_logins
 	@echo ""
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)

@@ -8,6 +8,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/v1/", include("sitebill.api.urls")),
+    path("outbox/", include("sitebill.notifications.urls")),
     path("", include("sitebill.web.urls")),
 ]
 

@@ -132,6 +132,16 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # One name per choice set that several schemas share ("status", "kind"): without these the
+    # generator invents hashed names and `spectacular --fail-on-warn` fails.
+    "ENUM_NAME_OVERRIDES": {
+        "CompanyKindEnum": "sitebill.accounts.models.Company.Kind",
+        "CommitmentKindEnum": "sitebill.api.serializers.setup.COMMITMENT_KIND_CHOICES",
+        "ClientContractKindEnum": "sitebill.api.serializers.setup.CLIENT_CONTRACT_KIND_CHOICES",
+        "ContractStatusEnum": "sitebill.contracts.models.Contract.Status",
+        "ChangeOrderStatusEnum": "sitebill.contracts.models.ChangeOrder.Status",
+        "BillingPeriodStatusEnum": "sitebill.billing.models.BillingPeriod.Status",
+    },
 }
 
 # Email: SMTP when EMAIL_HOST is set, otherwise the outbox that /outbox/ shows.

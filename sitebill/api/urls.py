@@ -1,2 +1,73 @@
+"""REST API v1 routes (API.md), mounted at /api/v1/. One `path` per endpoint, grouped by area."""
+
+from django.urls import path
+
+from sitebill.api.auth import TokenObtain
+from sitebill.api.views import setup
+
 app_name = "api"
-urlpatterns: list = []  # filled in by the API module
+
+urlpatterns = [
+    # Auth
+    path("auth/token/", TokenObtain.as_view(), name="auth-token"),
+    # Companies and users
+    path("companies/", setup.CompanyList.as_view(), name="companies"),
+    path("users/", setup.UserList.as_view(), name="users"),
+    # Projects and members
+    path("projects/", setup.ProjectList.as_view(), name="projects"),
+    path("projects/<int:project_id>/", setup.ProjectDetail.as_view(), name="project"),
+    path(
+        "projects/<int:project_id>/settings/",
+        setup.ProjectSettings.as_view(),
+        name="project-settings",
+    ),
+    path(
+        "projects/<int:project_id>/members/",
+        setup.ProjectMembers.as_view(),
+        name="project-members",
+    ),
+    # Commitments (subcontracts, purchase orders) and their change orders
+    path(
+        "projects/<int:project_id>/commitments/",
+        setup.ProjectCommitments.as_view(),
+        name="project-commitments",
+    ),
+    path("commitments/<int:commitment_id>/", setup.CommitmentDetail.as_view(), name="commitment"),
+    path(
+        "commitments/<int:commitment_id>/contacts/",
+        setup.CommitmentContacts.as_view(),
+        name="commitment-contacts",
+    ),
+    path(
+        "commitments/<int:commitment_id>/change-orders/",
+        setup.CommitmentChangeOrders.as_view(),
+        name="commitment-change-orders",
+    ),
+    path(
+        "change-orders/<int:change_order_id>/status/",
+        setup.ChangeOrderStatus.as_view(),
+        name="change-order-status",
+    ),
+    # Client contracts
+    path(
+        "projects/<int:project_id>/client-contracts/",
+        setup.ProjectClientContracts.as_view(),
+        name="project-client-contracts",
+    ),
+    path(
+        "client-contracts/<int:client_contract_id>/",
+        setup.ClientContractDetail.as_view(),
+        name="client-contract",
+    ),
+    path(
+        "client-contracts/<int:client_contract_id>/change-orders/",
+        setup.ClientContractChangeOrders.as_view(),
+        name="client-contract-change-orders",
+    ),
+    # Billing periods
+    path(
+        "projects/<int:project_id>/billing-periods/",
+        setup.ProjectBillingPeriods.as_view(),
+        name="project-billing-periods",
+    ),
+]

@@ -1,0 +1,29 @@
+"""Serializers of the REST API v1: they parse input and shape output, nothing else.
+
+Input serializers turn JSON into the keyword arguments of a service; output serializers turn
+models into the JSON of API.md. No business rule lives here (CONVENTIONS.md habit 1).
+`ErrorSerializer` documents the one error body every endpoint returns (`sitebill.api.errors`).
+"""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import inline_serializer
+from rest_framework import serializers
+
+# Built with `inline_serializer` because a serializer class cannot declare a field named
+# `fields` (it would shadow `Serializer.fields`); the schema component is named "Error".
+ErrorSerializer = inline_serializer(
+    name="Error",
+    fields={
+        "message": serializers.CharField(help_text="A sentence for a person to read."),
+        "code": serializers.CharField(
+            help_text="A stable code: invalid, not_authenticated, authentication_failed, "
+            "permission_denied, not_found, conflict, ..."
+        ),
+        "fields": serializers.DictField(
+            child=serializers.ListField(child=serializers.CharField()),
+            help_text='Messages per input field, e.g. {"lines[0].scheduled_value": ["..."]}; '
+            "empty when the error is not about one field.",
+        ),
+    },
+)

@@ -1,0 +1,160 @@
+"""Money and percentages as `Decimal`, and the one place sitebill rounds to the cent.
+
+Invariants (DOMAIN.md §5, CONVENTIONS.md habit 3):
+
+- An amount is a finite `Decimal` with at most two places. `to_money` builds one from a string,
+  a `Decimal` or an int and refuses a float (`TypeError`: a float is already wrong before we see
+  it) and NaN / Infinity / sub-cent values (`ValueError`).
+- A percentage is a finite `Decimal` with at most four places, `Decimal("10.00")` meaning 10%.
+- `quantize` is the only rounding to the cent in the project. Everything else that must round
+  (`percent_of`, `multiply`, `divide`) computes the exact value first and calls `quantize` once,
+  so no figure is rounded twice. Nothing calls `round()`.
+- Rounding is ROUND_HALF_UP by default and ROUND_HALF_EVEN as a project setting (DOMAIN.md §5.4);
+  both are spelled as the project setting's values, "half_up" and "half_even".
+- A rounded zero is always positive: "-0.00" never reaches a document.
+
+No Django imports: the pure calculation module depends on this one.
+"""
+
+from __future__ import annotations
+
+from decimal import (
+    ROUND_05UP,
+    ROUND_HALF_EVEN,
+    ROUND_HALF_UP,
+    Decimal,
+    InvalidOperation,
+    localcontext,
+)
+from typing import Final, Literal
+
+Rounding = Literal["half_up", "half_even"]
+
+ROUNDING_MODES: Final[tuple[Rounding, ...]] = ("half_up", "half_even")
+CENT: Final = Decimal("0.01")
+HUNDRED: Final = Decimal("100")
+
+# The largest magnitude accepted anywhere (a trillion dollars is already absurd for one contract;
+# the database field holds 999,999,999,999.99). Bounding inputs keeps every product of an amount
+# and a rate exact in the working precision.
+MAX_AMOUNT: Final = Decimal("1E15")
+
+_DECIMAL_ROUNDING: Final[dict[str, str]] = {
+    "half_up": ROUND_HALF_UP,
+    "half_even": ROUND_HALF_EVEN,
+}
+# Working precision for products and quotients: far more digits than any amount or rate we
+# accept, so a product of an amount and a rate is exact and a quotient is correct to well past
+# the cent before `quantize` rounds it once.
+_PRECISION: Final = 60
+
+
+def as_rounding(value: str) -> Rounding:
+    """The rounding mode named by a project setting; `ValueError` on anything else."""
+    if value == "half_up":
+        return "half_up"
+    if value == "half_even":
+        return "half_even"
+    raise ValueError(f"unknown rounding mode {value!r}: use 'half_up' or 'half_even'")
+
+
+def quantize(amount: Decimal, rounding: Rounding = "half_up") -> Decimal:
+    """Round `amount` to the cent: the project's one rounding step."""
+    if not isinstance(amount, Decimal):
+        raise TypeError(f"quantize needs a Decimal, not {type(amount).__name__}")
+    if not amount.is_finite():
+        raise ValueError(f"cannot round {amount} to the cent")
+    mode = _DECIMAL_ROUNDING.get(rounding)
+    if mode is None:
+        raise ValueError(f"unknown rounding mode {rounding!r}: use 'half_up' or 'half_even'")
+    with localcontext() as context:
+        context.prec = _PRECISION
+        try:
+            rounded = amount.quantize(CENT, rounding=mode)
+        except InvalidOperation:
+            raise ValueError(f"{amount} is too large to be an amount") from None
+    if rounded.is_zero():
+        return rounded.copy_abs()
+    return rounded
+
+
+def to_money(value: str | Decimal | int) -> Decimal:
+    """An amount with exactly two places, from a string, a Decimal or an int.
+
+    Refuses a float or a bool (`TypeError`), and NaN, Infinity, more than two places or a
+    magnitude of 10^15 or more (`ValueError`). Never rounds: "1.005" is refused, not made 1.01.
+    """
+    return quantize(to_decimal(value, max_places=2))
+
+
+def to_percent(value: str | Decimal | int) -> Decimal:
+    """A percentage (`"10.00"` = 10%) with at most four places, as a Decimal.
+
+    The same refusals as `to_money`; the range (0 to 100 for a retainage rate, anything for a
+    percent complete) is for the caller to check.
+    """
+    return to_decimal(value, max_places=4)
+
+
+def to_decimal(value: str | Decimal | int, *, max_places: int) -> Decimal:
+    """A finite Decimal of at most `max_places` places (a quantity, a unit price, a rate).
+
+    `TypeError` for a float or a bool; `ValueError` for NaN, Infinity, a value that is not a
+    number, too many places, or a magnitude of 10^15 or more. Never rounds.
+    """
+    # bool is an int subclass and float a binary fraction: neither is a way to write money.
+    if isinstance(value, bool | float) or not isinstance(value, str | Decimal | int):
+        raise TypeError(f"expected a str, Decimal or int, not {type(value).__name__}")
+    try:
+        number = Decimal(value)
+    except InvalidOperation:
+        raise ValueError(f"{value!r} is not a number") from None
+    if not number.is_finite():
+        raise ValueError(f"{value!r} is not a finite number")
+    if abs(number) >= MAX_AMOUNT:
+        raise ValueError(f"{value!r} is too large")
+    if _places(number) > max_places:
+        raise ValueError(f"{value!r} has more than {max_places} decimal places")
+    return number
+
+
+def percent_of(amount: Decimal, percent: Decimal, rounding: Rounding = "half_up") -> Decimal:
+    """`percent`% of `amount`, rounded once to the cent (10.00 of 1234.50 is 123.45)."""
+    with localcontext() as context:
+        context.prec = _PRECISION
+        exact = amount * percent / HUNDRED
+    return quantize(exact, rounding)
+
+
+def multiply(amount: Decimal, factor: Decimal, rounding: Rounding = "half_up") -> Decimal:
+    """`amount` × `factor` (a quantity, a unit price), rounded once to the cent."""
+    with localcontext() as context:
+        context.prec = _PRECISION
+        exact = amount * factor
+    return quantize(exact, rounding)
+
+
+def divide(numerator: Decimal, denominator: Decimal, rounding: Rounding = "half_up") -> Decimal:
+    """`numerator` / `denominator` correctly rounded to the cent.
+
+    The quotient is first computed to 60 significant digits with ROUND_05UP ("round to odd"):
+    an inexact quotient then never ends in 0 or 5, so it can never look like an exact half-cent
+    tie, and the single `quantize` that follows rounds it exactly as the true rational would be
+    rounded. `ZeroDivisionError` on a zero denominator.
+    """
+    if denominator.is_zero():
+        raise ZeroDivisionError(f"cannot divide {numerator} by zero")
+    with localcontext() as context:
+        context.prec = _PRECISION
+        context.rounding = ROUND_05UP
+        quotient = numerator / denominator
+    return quantize(quotient, rounding)
+
+
+def _places(number: Decimal) -> int:
+    """How many decimal places `number` needs (trailing zeros do not count)."""
+    with localcontext() as context:
+        context.prec = _PRECISION
+        exponent = number.normalize().as_tuple().exponent
+    assert isinstance(exponent, int)  # finite numbers only reach here
+    return max(0, -exponent)
