@@ -13,18 +13,19 @@ from rest_framework import serializers, status
 from rest_framework.authtoken.models import Token
 from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from sitebill.api.serializers import ErrorSerializer
+from sitebill.api.serializers import ErrorSerializer, InputSerializer
 from sitebill.core.exceptions import ValidationFailed
 
 INVALID_CREDENTIALS = "Unable to log in with the email and password given."
 
 
 @extend_schema_serializer(component_name="Credentials")
-class CredentialsSerializer(serializers.Serializer):
+class CredentialsSerializer(InputSerializer):
     email = serializers.EmailField()
     password = serializers.CharField(trim_whitespace=False, style={"input_type": "password"})
 
@@ -39,6 +40,7 @@ class TokenObtain(APIView):
     authentication_classes = []
     permission_classes = [AllowAny]
     parser_classes = [JSONParser]
+    renderer_classes = [JSONRenderer]
 
     @extend_schema(
         operation_id="auth_token_create",

@@ -13,13 +13,28 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from sitebill.core.exceptions import ApplicationError
 
 
+def _join(key: Any, sub: str) -> str:
+    """The name of a nested field, spelt like the services spell it: "lines[0].amount".
+
+    DRF 3.18 reports a list's errors by index (`{"lines": {0: {"amount": [...]}}}`), and a
+    list's own error (too many items) as `{"retainage_rules": {"non_field_errors": [...]}}`,
+    which names the list itself.
+    """
+    if sub == "non_field_errors":
+        return str(key)
+    head, dot, rest = sub.partition(".")
+    if head.isdigit():
+        return f"{key}[{head}]{dot}{rest}"
+    return f"{key}.{sub}"
+
+
 def _flatten(detail: Any) -> dict[str, list[str]]:
     if isinstance(detail, dict):
         out: dict[str, list[str]] = {}
         for key, value in detail.items():
             if isinstance(value, dict):
                 for sub, msgs in _flatten(value).items():
-                    out[f"{key}.{sub}"] = msgs
+                    out[_join(key, sub)] = msgs
             elif isinstance(value, list) and value and isinstance(value[0], dict):
                 for index, item in enumerate(value):
                     for sub, msgs in _flatten(item).items():

@@ -3,7 +3,7 @@
 from django.urls import path
 
 from sitebill.api.auth import TokenObtain
-from sitebill.api.views import setup
+from sitebill.api.views import setup, sov_import
 
 app_name = "api"
 
@@ -37,6 +37,11 @@ urlpatterns = [
         "commitments/<int:commitment_id>/contacts/",
         setup.CommitmentContacts.as_view(),
         name="commitment-contacts",
+    ),
+    path(
+        "commitments/<int:commitment_id>/sov-import/",
+        sov_import.CommitmentSOVImport.as_view(),
+        name="commitment-sov-import",
     ),
     path(
         "commitments/<int:commitment_id>/change-orders/",

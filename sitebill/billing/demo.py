@@ -139,7 +139,7 @@ CLIENT_SOV = [
 
 
 def _values(items: list[tuple[str, str]], total: Decimal, seed: int) -> list[dict[str, Any]]:
-    """Scheduled values that add up to `total` exactly (whole hundreds, last line takes the rest)."""
+    """Scheduled values summing to `total` exactly (whole hundreds; the last takes the rest)."""
     weights = [((i * 7 + seed) % 9) + 3 for i in range(len(items))]
     unit = total / sum(weights)
     lines: list[dict[str, Any]] = []
@@ -204,11 +204,17 @@ def load_demo(*, today: dt.date | None = None) -> Project:
         ]
     }
     standard = user_create(
-        actor=admin, email="standard@example.com", name="Sam Standard", company=contractor,
+        actor=admin,
+        email="standard@example.com",
+        name="Sam Standard",
+        company=contractor,
         password=PASSWORD,
     )
     readonly = user_create(
-        actor=admin, email="readonly@example.com", name="Riley Readonly", company=contractor,
+        actor=admin,
+        email="readonly@example.com",
+        name="Riley Readonly",
+        company=contractor,
         password=PASSWORD,
     )
     contacts = {
@@ -253,11 +259,29 @@ def load_demo(*, today: dt.date | None = None) -> Project:
     specs = [
         ("acme", "subcontract", "SC-001", "Concrete", CONCRETE, D("1250000.00"), D("10"), []),
         ("bolt", "subcontract", "SC-002", "Electrical", ELECTRICAL, D("980000.00"), D("10"), []),
-        ("northside", "purchase_order", "PO-001", "Structural steel supply", SUPPLY,
-         D("415000.00"), D("5"), []),
-        ("precision", "subcontract", "SC-003", "Drywall and framing", DRYWALL, D("610000.00"),
-         D("10"), [{"rate": "10.00", "until": "percent_complete", "limit": "50.00"},
-                   {"rate": "5.00", "until": "percent_complete", "limit": "100.00"}]),
+        (
+            "northside",
+            "purchase_order",
+            "PO-001",
+            "Structural steel supply",
+            SUPPLY,
+            D("415000.00"),
+            D("5"),
+            [],
+        ),
+        (
+            "precision",
+            "subcontract",
+            "SC-003",
+            "Drywall and framing",
+            DRYWALL,
+            D("610000.00"),
+            D("10"),
+            [
+                {"rate": "10.00", "until": "percent_complete", "limit": "50.00"},
+                {"rate": "5.00", "until": "percent_complete", "limit": "100.00"},
+            ],
+        ),
     ]
     commitments: dict[str, Contract] = {}
     for seed, (key, kind, number, title, items, total, rate, rules) in enumerate(specs):
@@ -286,10 +310,18 @@ def load_demo(*, today: dt.date | None = None) -> Project:
         title="Added equipment pads at the generator yard",
         status="approved",
         lines=[
-            {"item_number": "CO1-1", "description": "Generator pad", "cost_code": "03-510",
-             "amount": "18500.00"},
-            {"item_number": "CO1-2", "description": "Delete site walk at north lot",
-             "cost_code": "03-600", "amount": "-6200.00"},
+            {
+                "item_number": "CO1-1",
+                "description": "Generator pad",
+                "cost_code": "03-510",
+                "amount": "18500.00",
+            },
+            {
+                "item_number": "CO1-2",
+                "description": "Delete site walk at north lot",
+                "cost_code": "03-600",
+                "amount": "-6200.00",
+            },
         ],
     )
     change_order_create(
@@ -298,16 +330,25 @@ def load_demo(*, today: dt.date | None = None) -> Project:
         number="001",
         title="Additional exam room receptacles",
         status="pending",
-        lines=[{"item_number": "CO1-1", "description": "Exam room receptacles",
-                "cost_code": "26-410", "amount": "7400.00"}],
+        lines=[
+            {
+                "item_number": "CO1-1",
+                "description": "Exam room receptacles",
+                "cost_code": "26-410",
+                "amount": "7400.00",
+            }
+        ],
     )
 
     # Two closed months of approved history, then the current month Open.
     fractions = {1: D("0.20"), 2: D("0.25")}
-    for back, number in ((2, 1), (1, 2)):
+    for back, period_number in ((2, 1), (1, 2)):
         start, end = _month_bounds(today, back)
         period = billing_period_create(
-            actor=admin, project=project, start_date=start, end_date=end,
+            actor=admin,
+            project=project,
+            start_date=start,
+            end_date=end,
             due_date=end + dt.timedelta(days=5),
         )
         for key in ("acme", "bolt", "northside"):
@@ -316,22 +357,28 @@ def load_demo(*, today: dt.date | None = None) -> Project:
                 contract=commitments[key],
                 billing_period=period,
                 on_behalf_of=contacts[key],
-                invoice_number=f"{key.upper()[:3]}-{number:04d}",
+                invoice_number=f"{key.upper()[:3]}-{period_number:04d}",
                 billing_date=end,
                 today=end,
             )
-            stored = {0: "40000.00"} if key == "northside" and number == 1 else {}
-            _bill_fraction(pay_app, admin, fractions[number], stored)
+            stored = {0: "40000.00"} if key == "northside" and period_number == 1 else {}
+            _bill_fraction(pay_app, admin, fractions[period_number], stored)
             pay_app.refresh_from_db()
             pay_app_submit(actor=admin, pay_app=pay_app, version=pay_app.version, today=end)
             pay_app.refresh_from_db()
             pay_app_review(
-                actor=admin, pay_app=pay_app, version=pay_app.version, status="approved",
+                actor=admin,
+                pay_app=pay_app,
+                version=pay_app.version,
+                status="approved",
                 comment="Approved. Thank you.",
             )
     start, end = _month_bounds(today, 0)
     billing_period_create(
-        actor=admin, project=project, start_date=start, end_date=end,
+        actor=admin,
+        project=project,
+        start_date=start,
+        end_date=end,
         due_date=max(end + dt.timedelta(days=5), today + dt.timedelta(days=7)),
     )
     return project

@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
 
 from django.db.models import Prefetch, QuerySet
 
@@ -114,4 +113,3 @@ def invites_by_contract(period: BillingPeriod) -> dict[int, Invite]:
 
 def pay_apps_of_period(period: BillingPeriod) -> QuerySet[PayApp]:
     return period.pay_apps.select_related("contract")
-

@@ -26,9 +26,7 @@ def _send(to: Iterable[str], subject: str, template: str, context: dict[str, obj
     if not recipients:
         return 0
     body = render_to_string(f"notifications/{template}", context)
-    messages = [
-        EmailMessage(subject=subject, body=body, to=[address]) for address in recipients
-    ]
+    messages = [EmailMessage(subject=subject, body=body, to=[address]) for address in recipients]
     from django.core.mail import get_connection
 
     with get_connection() as connection:

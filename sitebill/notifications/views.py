@@ -35,7 +35,11 @@ def outbox(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "notifications/outbox.html",
-        {"emails": messages[:200], "nav": "outbox", "public": getattr(settings, "OUTBOX_PUBLIC", False)},
+        {
+            "emails": messages[:200],
+            "nav": "outbox",
+            "public": getattr(settings, "OUTBOX_PUBLIC", False),
+        },
     )
 
 

@@ -29,7 +29,18 @@ def _snapshot():
         "companies": sorted(Company.objects.values_list("pk", "name", "kind")),
         "users": sorted(User.objects.values_list("pk", "email", "name", "company_id")),
         "projects": sorted(
-            Project.objects.values_list("pk", "name", "number", "overbilling", "rounding")
+            Project.objects.values_list(
+                "pk",
+                "name",
+                "number",
+                "overbilling",
+                "rounding",
+                "move_stored_to_previous",
+                "invite_message",
+                "reminder_days_before_due",
+                "period_frequency",
+                "due_days_after_period_end",
+            )
         ),
         "memberships": sorted(
             Membership.objects.values_list("user_id", "project_id", "permission")
@@ -1588,3 +1599,57 @@ def test_other_lists_do_not_query_per_row(world, api, django_assert_max_num_quer
     with django_assert_max_num_queries(baseline):
         response = client.get(url)
     assert response.json()["count"] == count + 15
+
+
+# --- Input that is not what API.md says ----------------------------------------------------------
+
+
+def test_a_misspelt_setting_is_named_not_ignored(world, api):
+    # given
+    before = _snapshot()
+    # when
+    response = api(world.admin).patch(
+        f"/api/v1/projects/{world.project.pk}/settings/", {"overbiling": "block"}, format="json"
+    )
+    # then
+    assert response.status_code == 400
+    assert response.json() == {
+        "message": "overbiling: Unknown field.",
+        "code": "invalid",
+        "fields": {"overbiling": ["Unknown field."]},
+    }
+    assert _snapshot() == before
+
+
+def test_an_unknown_key_on_a_line_is_named(world, api):
+    # given
+    before = _snapshot()
+    line = {"item_number": "1", "description": "Rebar", "scheduled_valu": "100.00"}
+    # when
+    response = api(world.admin).post(
+        f"/api/v1/projects/{world.project.pk}/commitments/",
+        NEW_COMMITMENT | {"vendor": world.vendor.pk, "lines": [line]},
+        format="json",
+    )
+    # then
+    assert response.status_code == 400
+    assert response.json()["fields"] == {"lines[0].scheduled_valu": ["Unknown field."]}
+    assert _snapshot() == before
+
+
+def test_lines_must_be_a_list(world, api):
+    response = api(world.admin).post(
+        f"/api/v1/projects/{world.project.pk}/commitments/",
+        NEW_COMMITMENT | {"vendor": world.vendor.pk, "lines": "1 line"},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert response.json()["fields"] == {"lines": ['Expected a list of items but got type "str".']}
+
+
+def test_a_form_encoded_body_is_refused(world, api):
+    response = api(world.admin).post(
+        f"/api/v1/projects/{world.project.pk}/billing-periods/", DECEMBER
+    )
+    assert response.status_code == 415
+    assert response.json()["code"] == "unsupported_media_type"

@@ -22,6 +22,7 @@ from sitebill.api.fields import (
     PercentField,
     QuantityField,
 )
+from sitebill.api.serializers import InputSerializer
 from sitebill.billing.calculations import MAX_RETAINAGE_RULES, RETAINAGE_LIMITS
 from sitebill.billing.models import BillingPeriod
 from sitebill.contracts.models import ChangeOrder, ChangeOrderLine, Contract, SOVLine
@@ -35,7 +36,7 @@ CLIENT_CONTRACT_KIND_CHOICES = [(Contract.Kind.CLIENT.value, Contract.Kind.CLIEN
 
 
 @extend_schema_serializer(component_name="Company")
-class CompanyInput(serializers.Serializer):
+class CompanyInput(InputSerializer):
     name = serializers.CharField(max_length=200)
     kind = serializers.ChoiceField(choices=Company.Kind.choices)
 
@@ -48,7 +49,7 @@ class CompanyOutput(serializers.ModelSerializer):
 
 
 @extend_schema_serializer(component_name="User")
-class UserInput(serializers.Serializer):
+class UserInput(InputSerializer):
     email = serializers.EmailField(max_length=254)
     name = serializers.CharField(max_length=200, required=False, default="", allow_blank=True)
     company = serializers.PrimaryKeyRelatedField(queryset=Company.objects.all())
@@ -81,7 +82,7 @@ class PersonOutput(serializers.ModelSerializer):
 # --- Projects and members ----------------------------------------------------------------------
 
 
-class ProjectSettingsSerializer(serializers.Serializer):
+class ProjectSettingsSerializer(InputSerializer):
     """DOMAIN.md §2 and §5.4. On input every setting is optional: what is left out keeps its
     default (on create) or its value (on update)."""
 
@@ -99,7 +100,7 @@ class ProjectSettingsSerializer(serializers.Serializer):
 
 
 @extend_schema_serializer(component_name="Project")
-class ProjectInput(serializers.Serializer):
+class ProjectInput(InputSerializer):
     name = serializers.CharField(max_length=200)
     number = serializers.CharField(max_length=50)
     address = serializers.CharField(max_length=300, required=False, default="", allow_blank=True)
@@ -135,7 +136,7 @@ class ProjectOutput(serializers.ModelSerializer):
 
 
 @extend_schema_serializer(component_name="Membership")
-class MembershipInput(serializers.Serializer):
+class MembershipInput(InputSerializer):
     user = serializers.PrimaryKeyRelatedField(queryset=User.objects.all())
     permission = serializers.ChoiceField(choices=Membership.Permission.choices)
 
@@ -172,7 +173,7 @@ class _RuleLimitField(serializers.Field):
         return value
 
 
-class RetainageRuleSerializer(serializers.Serializer):
+class RetainageRuleSerializer(InputSerializer):
     """`{"rate": "10.00", "until": "percent_complete", "limit": "50.00"}` (API.md)."""
 
     rate = PercentField()
@@ -199,7 +200,7 @@ class RetainageRuleSerializer(serializers.Serializer):
 
 
 @extend_schema_serializer(component_name="SOVLine")
-class SOVLineInput(serializers.Serializer):
+class SOVLineInput(InputSerializer):
     item_number = serializers.CharField(max_length=30)
     description = serializers.CharField(max_length=300)
     cost_code = serializers.CharField(max_length=40, required=False, default="", allow_blank=True)
@@ -234,7 +235,7 @@ class SOVLineOutput(serializers.ModelSerializer):
 
 
 @extend_schema_serializer(component_name="ChangeOrderLine")
-class ChangeOrderLineInput(serializers.Serializer):
+class ChangeOrderLineInput(InputSerializer):
     item_number = serializers.CharField(max_length=30)
     description = serializers.CharField(max_length=300)
     cost_code = serializers.CharField(max_length=40, required=False, default="", allow_blank=True)
@@ -251,7 +252,7 @@ class ChangeOrderLineOutput(serializers.ModelSerializer):
 
 
 @extend_schema_serializer(component_name="ChangeOrder")
-class ChangeOrderInput(serializers.Serializer):
+class ChangeOrderInput(InputSerializer):
     number = serializers.CharField(max_length=30)
     title = serializers.CharField(max_length=200)
     status = serializers.ChoiceField(
@@ -261,7 +262,7 @@ class ChangeOrderInput(serializers.Serializer):
 
 
 @extend_schema_serializer(component_name="ChangeOrderStatus")
-class ChangeOrderStatusInput(serializers.Serializer):
+class ChangeOrderStatusInput(InputSerializer):
     status = serializers.ChoiceField(choices=ChangeOrder.Status.choices)
 
 
@@ -275,11 +276,11 @@ class ChangeOrderOutput(serializers.ModelSerializer):
 
 
 @extend_schema_serializer(component_name="Contact")
-class ContactInput(serializers.Serializer):
+class ContactInput(InputSerializer):
     user = serializers.PrimaryKeyRelatedField(queryset=User.objects.all())
 
 
-class _ContractInput(serializers.Serializer):
+class _ContractInput(InputSerializer):
     """The fields commitments and client contracts share; the counterparty is named by each."""
 
     number = serializers.CharField(max_length=50)
@@ -402,7 +403,7 @@ class ClientContractDetailOutput(ClientContractOutput):
 
 
 @extend_schema_serializer(component_name="BillingPeriod")
-class BillingPeriodInput(serializers.Serializer):
+class BillingPeriodInput(InputSerializer):
     start_date = serializers.DateField()
     end_date = serializers.DateField()
     due_date = serializers.DateField()

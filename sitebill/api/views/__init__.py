@@ -18,6 +18,7 @@ from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
 from rest_framework.generics import GenericAPIView
 from rest_framework.parsers import JSONParser
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -43,9 +44,12 @@ def errors(*statuses: int) -> dict[int, OpenApiResponse]:
 class Endpoint(GenericAPIView):
     """A view with the project's paginator. Querysets come from the access helpers and
     selectors, never from a view attribute, so a list can never be unscoped by mistake.
-    Bodies are JSON only (amounts are strings in JSON; a form would blur that)."""
+    Bodies and answers are JSON only: amounts are strings in JSON and a form would blur that;
+    people browse the API at /api/docs/ (DRF's browsable renderer would need a
+    `serializer_class` per view, which these views deliberately do not have)."""
 
     parser_classes = [JSONParser]
+    renderer_classes = [JSONRenderer]
 
     def get_queryset(self) -> Any:
         raise NotImplementedError("load objects through sitebill.accounts.access")

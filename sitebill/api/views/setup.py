@@ -211,6 +211,7 @@ class ProjectList(Endpoint):
 class ProjectDetail(Endpoint):
     @extend_schema(tags=["setup"], responses={200: ProjectOutput, **errors(401, 404)})
     def get(self, request: Request, project_id: int) -> Response:
+        """A project you are a member of, or hold a commitment on as a contact."""
         project = access_project(request.user, project_id)
         return Response(ProjectOutput(project).data)
 

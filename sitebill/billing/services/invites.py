@@ -16,6 +16,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from django.core import signing
@@ -77,7 +78,9 @@ class InviteBoard:
     counts: dict[str, int] = field(default_factory=dict)
 
 
-def invite_board(*, period: BillingPeriod | None, contracts: Sequence[Contract], today: dt.date | None = None) -> InviteBoard:
+def invite_board(
+    *, period: BillingPeriod | None, contracts: Sequence[Contract], today: dt.date | None = None
+) -> InviteBoard:
     """The rows and counts of the Subcontractor tab, in a fixed number of queries."""
     today = today or timezone.localdate()
     contracts = list(contracts)
@@ -116,12 +119,18 @@ def invite_board(*, period: BillingPeriod | None, contracts: Sequence[Contract],
         .values_list("pay_app__contract_id", "g")
     )
     invites = (
-        {i.contract_id: i for i in Invite.objects.filter(billing_period=period, contract_id__in=ids)}
+        {
+            i.contract_id: i
+            for i in Invite.objects.filter(billing_period=period, contract_id__in=ids)
+        }
         if period
         else {}
     )
     period_pay_apps = (
-        {p.contract_id: p for p in PayApp.objects.filter(billing_period=period, contract_id__in=ids)}
+        {
+            p.contract_id: p
+            for p in PayApp.objects.filter(billing_period=period, contract_id__in=ids)
+        }
         if period
         else {}
     )
@@ -144,7 +153,7 @@ def invite_board(*, period: BillingPeriod | None, contracts: Sequence[Contract],
         )
         row.blocked_reason = _blocked_reason(row, period, today)
         rows.append(row)
-    counts = {key: 0 for key in STATUS_ORDER}
+    counts = dict.fromkeys(STATUS_ORDER, 0)
     for row in rows:
         counts[row.status] += 1
     return InviteBoard(period=period, rows=rows, counts=counts)
@@ -206,7 +215,9 @@ def invites_send(
     if foreign:
         raise NotFound("Commitment not found.")
     if not period.is_open:
-        raise Conflict(f"{period} is closed: invites go out for the Open period.", code="period_closed")
+        raise Conflict(
+            f"{period} is closed: invites go out for the Open period.", code="period_closed"
+        )
     if today > period.due_date:
         raise ValidationFailed(
             f"The due date ({period.due_date:%b %d, %Y}) has passed: no more invites for this "
@@ -263,7 +274,9 @@ def invites_send(
     return SendResult(invited=invited, skipped=skipped)
 
 
-def _answer(*, actor: Any, invite: Invite, status: str, today: dt.date | None) -> tuple[Invite, bool]:
+def _answer(
+    *, actor: Any, invite: Invite, status: str, today: dt.date | None
+) -> tuple[Invite, bool]:
     """Accept or decline. Returns (invite, changed); answering twice changes nothing."""
     with transaction.atomic():
         locked = (
@@ -290,11 +303,15 @@ def _answer(*, actor: Any, invite: Invite, status: str, today: dt.date | None) -
     return locked, True
 
 
-def invite_accept(*, actor: Any, invite: Invite, today: dt.date | None = None) -> tuple[Invite, bool]:
+def invite_accept(
+    *, actor: Any, invite: Invite, today: dt.date | None = None
+) -> tuple[Invite, bool]:
     return _answer(actor=actor, invite=invite, status=Invite.Status.ACCEPTED, today=today)
 
 
-def invite_decline(*, actor: Any, invite: Invite, today: dt.date | None = None) -> tuple[Invite, bool]:
+def invite_decline(
+    *, actor: Any, invite: Invite, today: dt.date | None = None
+) -> tuple[Invite, bool]:
     invite_obj, changed = _answer(
         actor=actor, invite=invite, status=Invite.Status.DECLINED, today=today
     )
@@ -330,7 +347,6 @@ def invites_for_contact(user: Any) -> Any:
         .select_related("contract", "contract__project", "billing_period")
         .order_by("-sent_at")
     )
-
 
 
 def reminders_send(*, today: dt.date | None = None) -> list[Invite]:
@@ -372,7 +388,6 @@ def reminders_send(*, today: dt.date | None = None) -> list[Invite]:
                 project=invite.contract.project,
             )
             recipients = list(invite.contract.contacts.values_list("email", flat=True))
-            invite_id = invite.pk
-            transaction.on_commit(lambda i=invite_id, r=recipients: emails.send_reminder(i, r))
+            transaction.on_commit(partial(emails.send_reminder, invite.pk, recipients))
         reminded.append(invite)
     return reminded

@@ -33,6 +33,7 @@ from sitebill.billing.selectors import figures_for_lines, line_input
 from sitebill.contracts.models import ChangeOrder, ChangeOrderLine, Contract, SOVLine
 from sitebill.core.events import record_event
 from sitebill.core.exceptions import Conflict, NotFound, PermissionDenied, ValidationFailed
+from sitebill.core.money import Rounding, as_rounding
 
 ZERO = Decimal("0.00")
 S = PayApp.Status
@@ -89,8 +90,10 @@ def pay_app_create(
                 code="past_due",
             )
         on_behalf_of = actor
-    elif on_behalf_of is not None and contract.is_commitment and not is_contact(
-        on_behalf_of, contract
+    elif (
+        on_behalf_of is not None
+        and contract.is_commitment
+        and not is_contact(on_behalf_of, contract)
     ):
         raise ValidationFailed(
             "Pay apps are created on behalf of a payment application contact of this commitment.",
@@ -123,7 +126,8 @@ def pay_app_create(
             number=(previous.number + 1) if previous else 1,
             invoice_number=invoice_number,
             billing_date=billing_date or today,
-            invoice_type=invoice_type or (invite.invoice_type if invite else "")
+            invoice_type=invoice_type
+            or (invite.invoice_type if invite else "")
             or InvoiceType.WORK_AND_MATERIALS,
             created_by=actor,
             on_behalf_of=on_behalf_of,
@@ -178,9 +182,7 @@ def _carried_lines(pay_app: PayApp, previous: PayApp | None) -> list[PayAppLine]
     by_sov = {line.sov_line_id: line for line in prev_lines if line.sov_line_id}
     by_co = {line.change_order_line_id: line for line in prev_lines if line.change_order_line_id}
 
-    def build(
-        prev: PayAppLine | None, *, position: int, **identity: Any
-    ) -> PayAppLine:
+    def build(prev: PayAppLine | None, *, position: int, **identity: Any) -> PayAppLine:
         line = PayAppLine(pay_app=pay_app, position=position, **identity)
         if prev is None:
             line.retainage_work_percent = contract.retainage_work_percent
@@ -281,9 +283,7 @@ def _lock_for_edit(*, actor: Any, pay_app: PayApp, version: int | None) -> tuple
         )
     latest = locked.contract.pay_apps.order_by("-number").values_list("pk", flat=True).first()
     if latest != locked.pk:
-        raise Conflict(
-            "Only the latest pay app of a commitment can be edited.", code="not_latest"
-        )
+        raise Conflict("Only the latest pay app of a commitment can be edited.", code="not_latest")
     return locked, role
 
 
@@ -316,7 +316,7 @@ def pay_app_lines_update(
                 role=role,
                 invoice_type=locked.invoice_type,
                 stored_enabled=contract.stored_materials_enabled,
-                rounding=project.rounding,
+                rounding=as_rounding(project.rounding),
                 errors=errors,
                 audit=audit,
             )
@@ -345,8 +345,7 @@ def pay_app_lines_update(
 
 
 def _first_message(errors: dict[str, list[str]]) -> str:
-    key, messages = next(iter(errors.items()))
-    return messages[0]
+    return next(iter(errors.values()))[0]
 
 
 def _apply_change(
@@ -356,7 +355,7 @@ def _apply_change(
     role: Role,
     invoice_type: str,
     stored_enabled: bool,
-    rounding: str,
+    rounding: Rounding,
     errors: dict[str, list[str]],
     audit: dict[str, tuple[Any, Any]],
 ) -> None:
@@ -405,7 +404,10 @@ def _apply_change(
                 ),
             )
     if change.materials_presently_stored is not None:
-        if not stored_enabled and change.materials_presently_stored != line.materials_presently_stored:
+        if (
+            not stored_enabled
+            and change.materials_presently_stored != line.materials_presently_stored
+        ):
             fail("materials_presently_stored", "this commitment does not allow stored materials.")
         elif change.materials_presently_stored < 0:
             fail("materials_presently_stored", "materials presently stored cannot be negative.")
@@ -471,7 +473,9 @@ def pay_app_set_retainage_all(
     """The bulk 'set retainage for all lines' of the form."""
     changes = [
         LineChange(
-            line_id=line_id, retainage_work_percent=work_percent, retainage_stored_percent=stored_percent
+            line_id=line_id,
+            retainage_work_percent=work_percent,
+            retainage_stored_percent=stored_percent,
         )
         for line_id in pay_app.lines.values_list("pk", flat=True)
     ]
@@ -489,10 +493,15 @@ def pay_app_release_retainage(
     """Release an amount or a % of what is held, spread over the lines (DOMAIN.md §5.2)."""
     lines = list(pay_app.lines.order_by("position", "id"))
     figures = figures_for_lines(pay_app, lines)
-    held = [row.result.retainage_held + row.line.retainage_released_this_period for row in figures.rows]
+    held = [
+        row.result.retainage_held + row.line.retainage_released_this_period for row in figures.rows
+    ]
     try:
         releases = calc.release_retainage(
-            held_by_line=held, amount=amount, percent=percent, rounding=pay_app.contract.project.rounding
+            held_by_line=held,
+            amount=amount,
+            percent=percent,
+            rounding=as_rounding(pay_app.contract.project.rounding),
         )
     except ValueError as exc:
         raise ValidationFailed(str(exc), fields={"amount": [str(exc)]}) from None
@@ -756,4 +765,3 @@ def pay_app_delete(*, actor: Any, pay_app: PayApp, version: int | None = None) -
 
 def pay_app_role(actor: Any, pay_app: PayApp) -> Role:
     return contract_role(actor, pay_app.contract)
-
