@@ -8,7 +8,7 @@ BIN    := $(VENV)/bin
 PORT   ?= 8000
 export DJANGO_SETTINGS_MODULE ?= config.settings.dev
 
-.PHONY: run test lint typecheck migrations-check pytest arithmetic-ci demo lock clean
+.PHONY: run test lint typecheck migrations-check pytest pytest-postgres arithmetic lock clean
 
 $(BIN)/.installed: requirements.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "sitebill needs Python 3.11 or newer")'
@@ -30,7 +30,7 @@ run: $(BIN)/.installed var
 	@echo ""
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
-test: $(BIN)/.installed var lint typecheck migrations-check pytest
+test: $(BIN)/.installed var lint typecheck migrations-check pytest pytest-postgres arithmetic
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .
@@ -42,9 +42,17 @@ typecheck: $(BIN)/.installed
 migrations-check: $(BIN)/.installed
 	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/python manage.py makemigrations --check --dry-run
 
+# The whole suite on the embedded SQLite database...
 pytest: $(BIN)/.installed
 	$(BIN)/pytest -q
-	HYPOTHESIS_PROFILE=ci $(BIN)/pytest -q -p no:randomly \
+
+# ...and again on a throwaway PostgreSQL cluster (scripts/with-postgres starts and removes it).
+pytest-postgres: $(BIN)/.installed
+	scripts/with-postgres $(BIN)/pytest -q
+
+# The arithmetic's properties at 10,000 examples each, and 100% branch coverage of it.
+arithmetic: $(BIN)/.installed
+	HYPOTHESIS_PROFILE=ci $(BIN)/pytest -q \
 		tests/billing/test_calculations.py tests/billing/test_calculations_properties.py \
 		tests/billing/test_published_examples.py tests/core/test_money.py \
 		--cov=sitebill.billing.calculations --cov=sitebill.core.money --cov-branch \

@@ -153,7 +153,7 @@ EMAIL_USE_TLS = os.environ.get("EMAIL_USE_TLS", "") == "1"
 EMAIL_BACKEND = (
     "django.core.mail.backends.smtp.EmailBackend"
     if EMAIL_HOST
-    else "sitebill.notifications.backends.OutboxBackend"
+    else "sitebill.notifications.backends.KeepInOutbox"
 )
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "sitebill <no-reply@sitebill.example>")
 

@@ -6,9 +6,11 @@ The figures are always computed from the stored line inputs by the pure module
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Protocol
 
 from django.db.models import Prefetch, QuerySet
 
@@ -113,3 +115,125 @@ def invites_by_contract(period: BillingPeriod) -> dict[int, Invite]:
 
 def pay_apps_of_period(period: BillingPeriod) -> QuerySet[PayApp]:
     return period.pay_apps.select_related("contract")
+
+
+# --------------------------------------------------------------------------------------------
+# Preview: the figures of unsaved edits (the pay app page's live totals)
+
+
+class LineEdit(Protocol):
+    """What one line's edit asks for; `services.pay_apps.LineChange` has this shape."""
+
+    line_id: int
+    work_completed_this_period: Decimal | None
+    percent_complete: Decimal | None
+    materials_presently_stored: Decimal | None
+    retainage_work_percent: Decimal | None
+    retainage_stored_percent: Decimal | None
+    retainage_released_this_period: Decimal | None
+    quantity_this_period: Decimal | None
+
+
+@dataclass(frozen=True)
+class Preview:
+    """The figures with the edits applied (nothing saved), and the edits that cannot apply.
+
+    `errors` is keyed like the services' `ValidationFailed.fields` (`lines.<id>.<field>`); a
+    line with an error is computed with its saved values, so the rest of the preview stands.
+    `rows` of `figures` hold unsaved copies of the lines.
+    """
+
+    figures: Figures
+    errors: dict[str, list[str]]
+
+
+_PREVIEW_FIELDS = (
+    "materials_presently_stored",
+    "retainage_work_percent",
+    "retainage_stored_percent",
+    "retainage_released_this_period",
+)
+
+
+def pay_app_preview(
+    pay_app: PayApp, lines: Sequence[PayAppLine], changes: Iterable[LineEdit]
+) -> Preview:
+    """The figures `pay_app_lines_update` would save for `changes`, without saving anything.
+
+    The edits are applied to copies of `lines` the way the service applies them (a % complete
+    sets E = round(% × C) − D; a unit line's quantity sets E = quantity × unit price unless E is
+    given). Permission and overbilling checks stay in the service: this only computes. Pure once
+    `lines` are loaded: no query.
+    """
+    rounding = as_rounding(pay_app.contract.project.rounding)
+    copies = {line.pk: copy.copy(line) for line in lines}
+    errors: dict[str, list[str]] = {}
+    for change in changes:
+        line = copies.get(int(change.line_id))
+        if line is None:
+            errors[f"lines.{change.line_id}"] = ["No such line on this pay app."]
+            continue
+        edited = copy.copy(line)
+        try:
+            _apply_edit(edited, change, rounding)
+            calc.compute_line(line_input(edited), rounding=rounding)
+        except ValueError as error:
+            field = _field_of(str(error), change)
+            errors.setdefault(f"lines.{line.pk}.{field}", []).append(
+                f"Line {line.item_number}: {error}."
+            )
+            continue
+        copies[line.pk] = edited
+    rows = [copies[line.pk] for line in lines]
+    try:
+        figures = figures_for_lines(pay_app, rows)
+    except ValueError as error:  # a sliding-scale holding smaller than a release
+        errors.setdefault("lines", []).append(f"{error}.")
+        figures = figures_for_lines(pay_app, list(lines))
+    return Preview(figures=figures, errors=errors)
+
+
+def _apply_edit(line: PayAppLine, change: LineEdit, rounding: calc.Rounding) -> None:
+    if change.quantity_this_period is not None and line.unit_price is not None:
+        line.quantity_this_period = change.quantity_this_period
+        if change.work_completed_this_period is None and change.percent_complete is None:
+            line.work_completed_this_period = calc.unit_work_amount(
+                quantity_completed=change.quantity_this_period,
+                unit_price=line.unit_price,
+                rounding=rounding,
+            )
+    if change.work_completed_this_period is not None:
+        line.work_completed_this_period = change.work_completed_this_period
+    elif change.percent_complete is not None:
+        line.work_completed_this_period = calc.work_this_period_from_percent(
+            percent_complete=change.percent_complete,
+            scheduled_value=line.scheduled_value,
+            work_completed_previous=line.work_completed_previous,
+            rounding=rounding,
+        )
+    for name in _PREVIEW_FIELDS:
+        value = getattr(change, name)
+        if value is not None:
+            setattr(line, name, value)
+
+
+def _field_of(message: str, change: LineEdit) -> str:
+    """The input a calculation refusal is about, to show the message next to it."""
+    if "release" in message:
+        return "retainage_released_this_period"
+    if "stored" in message:
+        return "materials_presently_stored"
+    if "retainage" in message:
+        return "retainage_work_percent"
+    if change.work_completed_this_period is None and change.percent_complete is not None:
+        return "percent_complete"
+    return "work_completed_this_period"
+
+
+def work_percent_to_date(line: PayAppLine, rounding: str) -> Decimal:
+    """(D + E) / C as a percentage, two places: what a "% complete" entry means (§5.1)."""
+    return calc.percent_complete_of(
+        amount=line.work_completed_previous + line.work_completed_this_period,
+        scheduled_value=line.scheduled_value,
+        rounding=as_rounding(rounding),
+    )

@@ -1,8 +1,7 @@
-"""The emails sitebill sends (DOMAIN.md §7). Called with `transaction.on_commit`, by id.
+"""The emails sitebill sends (DOMAIN.md §7), queued by the services inside their transaction.
 
-Each function loads what it needs, renders a plain-text body from a template and hands the
-message to Django's mail framework (SMTP in production, the outbox in `make run`, memory in
-tests).
+Each function loads what it needs, renders a plain-text body from a template and queues one
+outbox row per recipient (`sitebill.notifications.outbox`), delivered after commit.
 """
 
 from __future__ import annotations
@@ -10,11 +9,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from django.conf import settings
-from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 from django.urls import reverse
 
 from sitebill.billing.models import Invite, PayApp, PayAppLine
+from sitebill.notifications import outbox
 
 
 def absolute(path: str) -> str:
@@ -22,15 +21,8 @@ def absolute(path: str) -> str:
 
 
 def _send(to: Iterable[str], subject: str, template: str, context: dict[str, object]) -> int:
-    recipients = sorted({address for address in to if address})
-    if not recipients:
-        return 0
     body = render_to_string(f"notifications/{template}", context)
-    messages = [EmailMessage(subject=subject, body=body, to=[address]) for address in recipients]
-    from django.core.mail import get_connection
-
-    with get_connection() as connection:
-        return connection.send_messages(messages) or 0
+    return len(outbox.enqueue(to=to, subject=subject, body=body))
 
 
 def send_invites(invite_ids: Sequence[int]) -> int:

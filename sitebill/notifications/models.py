@@ -1,7 +1,10 @@
-"""The outbox: every email sitebill sends is a row first, then delivered.
+"""The outbox: every email sitebill sends is a row first, written in the same transaction as
+the change it reports, then delivered after commit (`sitebill.notifications.outbox`).
 
-With no SMTP server configured (`make run`), mail stays here and `/outbox/` shows it, so a new
-user can open an Invite to Bill and click its links.
+A message is never lost: if the SMTP server is down it stays Queued and is retried with backoff
+until it is Sent, or Failed after MAX_ATTEMPTS (still listed, and retried on request). With no
+SMTP server configured (`make run`), mail is Kept here and `/outbox/` shows it, so a new user can
+open an Invite to Bill and click its links.
 """
 
 from __future__ import annotations
@@ -23,11 +26,13 @@ class OutboxEmail(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.TextField(blank=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True, db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "next_attempt_at"])]
 
     def __str__(self) -> str:
         return f"{self.subject} -> {self.to}"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
@@ -25,7 +25,7 @@ def _visible(request: HttpRequest) -> QuerySet[OutboxEmail] | None:
     if user.is_superuser:
         return OutboxEmail.objects.all()
     email = getattr(user, "email", "")
-    return OutboxEmail.objects.filter(Q(to__iexact=email) | Q(to__icontains=f"{email},"))
+    return OutboxEmail.objects.filter(to__iexact=email)
 
 
 def outbox(request: HttpRequest) -> HttpResponse:

@@ -1,8 +1,17 @@
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import path, re_path, reverse_lazy
 
 from sitebill.web.forms import EmailLoginForm
-from sitebill.web.views import contracts, home, periods, projects
+from sitebill.web.views import (
+    contracts,
+    dashboard,
+    home,
+    invites,
+    pay_app_lists,
+    periods,
+    progress_billings,
+    projects,
+)
 
 app_name = "web"
 urlpatterns = [
@@ -16,6 +25,40 @@ urlpatterns = [
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # Password reset ("Set or reset your password" on the login page): Django's views, our pages.
+    path(
+        "password-reset/",
+        auth_views.PasswordResetView.as_view(
+            template_name="web/registration/password_reset_form.html",
+            email_template_name="web/registration/password_reset_email.txt",
+            subject_template_name="web/registration/password_reset_subject.txt",
+            form_class=invites.SetOrResetPasswordForm,
+            success_url=reverse_lazy("web:password_reset_done"),
+        ),
+        name="password_reset",
+    ),
+    path(
+        "password-reset/sent/",
+        auth_views.PasswordResetDoneView.as_view(
+            template_name="web/registration/password_reset_done.html"
+        ),
+        name="password_reset_done",
+    ),
+    path(
+        "password-reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(
+            template_name="web/registration/password_reset_confirm.html",
+            success_url=reverse_lazy("web:password_reset_complete"),
+        ),
+        name="password_reset_confirm",
+    ),
+    path(
+        "password-reset/done/",
+        auth_views.PasswordResetCompleteView.as_view(
+            template_name="web/registration/password_reset_complete.html"
+        ),
+        name="password_reset_complete",
+    ),
     path("", home.home, name="home"),
     path("projects/<int:project_id>/", projects.project_detail, name="project"),
     path(
@@ -27,6 +70,28 @@ urlpatterns = [
         "projects/<int:project_id>/billing-periods/",
         periods.billing_periods,
         name="billing_periods",
+    ),
+    path(
+        "projects/<int:project_id>/progress-billings/",
+        progress_billings.progress_billings,
+        name="progress_billings",
+    ),
+    path(
+        "projects/<int:project_id>/progress-billings/send-invites/",
+        progress_billings.progress_billings_send_invites,
+        name="progress_billings_send_invites",
+    ),
+    path("projects/<int:project_id>/pay-apps/", pay_app_lists.pay_app_list, name="pay_apps"),
+    path("billing/", dashboard.contact_dashboard, name="contact_dashboard"),
+    re_path(
+        r"^invites/(?P<invite_id>[0-9]+)/(?P<action>accept|decline)/$",
+        invites.invite_answer,
+        name="invite_answer",
+    ),
+    re_path(
+        r"^invites/(?P<action>accept|decline)/(?P<token>[^/]+)/$",
+        invites.invite_respond,
+        name="invite_respond",
     ),
     path(
         "commitments/<int:contract_id>/",

@@ -43,7 +43,7 @@ class ImportPreviewOutput(serializers.Serializer):
     ok = serializers.BooleanField()
     total = MoneyField()
     rows = ImportRowOutput(many=True)
-    errors = RowErrorOutput(many=True)
+    row_errors = RowErrorOutput(many=True)
 
 
 _UPLOAD = inline_serializer("SOVImportUpload", {"file": serializers.FileField()})
@@ -94,5 +94,5 @@ def _shape(preview: ImportPreview) -> dict[str, Any]:
         "ok": preview.ok,
         "total": preview.total,
         "rows": preview.rows,
-        "errors": preview.errors,
+        "row_errors": preview.errors,
     }

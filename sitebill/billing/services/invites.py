@@ -16,7 +16,6 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import partial
 from typing import Any
 
 from django.core import signing
@@ -270,7 +269,7 @@ def invites_send(
         from sitebill.notifications import emails
 
         invite_ids = [i.pk for i in invited]
-        transaction.on_commit(lambda: emails.send_invites(invite_ids))
+        emails.send_invites(invite_ids)
     return SendResult(invited=invited, skipped=skipped)
 
 
@@ -388,6 +387,6 @@ def reminders_send(*, today: dt.date | None = None) -> list[Invite]:
                 project=invite.contract.project,
             )
             recipients = list(invite.contract.contacts.values_list("email", flat=True))
-            transaction.on_commit(partial(emails.send_reminder, invite.pk, recipients))
+            emails.send_reminder(invite.pk, recipients)
         reminded.append(invite)
     return reminded

@@ -2,7 +2,8 @@
 
 Each function is one transition (CONVENTIONS.md habit 2): lock the row, re-check the guard from
 `transitions.py` and the `version` the caller last saw, write with `update_fields`, append an
-Event, and send mail with `transaction.on_commit`. A refused call raises and changes nothing.
+Event, and queue mail in the outbox (delivered after commit). A refused call raises and
+changes nothing.
 
 Choices where DOMAIN.md is silent (documented here, tested in tests/billing/test_pay_apps.py):
 - Creating the period's pay app as a contact accepts a pending Invite to Bill for that period.
@@ -603,7 +604,7 @@ def pay_app_submit(
         from sitebill.notifications import emails
 
         pay_app_id = locked.pk
-        transaction.on_commit(lambda: emails.send_submitted(pay_app_id))
+        emails.send_submitted(pay_app_id)
     return locked
 
 
@@ -706,9 +707,9 @@ def pay_app_review(
 
         pay_app_id = locked.pk
         if status == S.REVISE_AND_RESUBMIT:
-            transaction.on_commit(lambda: emails.send_revise_and_resubmit(pay_app_id))
+            emails.send_revise_and_resubmit(pay_app_id)
         elif status in PayApp.APPROVED_STATUSES:
-            transaction.on_commit(lambda: emails.send_approved(pay_app_id))
+            emails.send_approved(pay_app_id)
     return locked
 
 

@@ -46,8 +46,10 @@ from sitebill.contracts.selectors import contracts_with_values
 from sitebill.core.exceptions import Conflict, NotFound, ValidationFailed
 from sitebill.web.views._access import access_errors
 
-TABS = ("subcontractor", "client")
 PANEL_ID = "subcontractor-panel"
+# The chips read in workflow order, as the seeds tell it: Not Invited → Invited → Accepted or
+# Declined; the commitments that cannot be invited at all come last.
+CHIP_ORDER = ["not_invited", "invited", "accepted", "declined", "no_contacts"]
 
 
 def invoiceable_commitments(*, user: Any, project: Project) -> QuerySet[Contract]:
@@ -217,9 +219,8 @@ def _subcontractor_context(
     rows = board.rows if board else []
     chips = []
     if board is not None:
-        chips.append(
-            {"status": "", "label": "All", "count": len(rows), "url": tool_url(project, period=period)}
-        )
+        all_url = tool_url(project, period=period)
+        chips.append({"status": "", "label": "All", "count": len(rows), "url": all_url})
         chips += [
             {
                 "status": key,
@@ -227,7 +228,7 @@ def _subcontractor_context(
                 "count": board.counts.get(key, 0),
                 "url": tool_url(project, period=period, status=key),
             }
-            for key in STATUS_ORDER
+            for key in CHIP_ORDER
         ]
     can_send = role == Role.ADMIN and period is not None and period.is_open
     return {
