@@ -22,9 +22,11 @@ from decimal import (
     ROUND_05UP,
     ROUND_HALF_EVEN,
     ROUND_HALF_UP,
+    Context,
     Decimal,
+    DivisionByZero,
     InvalidOperation,
-    localcontext,
+    Overflow,
 )
 from typing import Final, Literal
 
@@ -34,7 +36,7 @@ ROUNDING_MODES: Final[tuple[Rounding, ...]] = ("half_up", "half_even")
 CENT: Final = Decimal("0.01")
 HUNDRED: Final = Decimal("100")
 
-# The largest magnitude accepted anywhere (a trillion dollars is already absurd for one contract;
+# The largest magnitude accepted anywhere (a quadrillion is absurd for one contract;
 # the database field holds 999,999,999,999.99). Bounding inputs keeps every product of an amount
 # and a rate exact in the working precision.
 MAX_AMOUNT: Final = Decimal("1E15")
@@ -45,8 +47,12 @@ _DECIMAL_ROUNDING: Final[dict[str, str]] = {
 }
 # Working precision for products and quotients: far more digits than any amount or rate we
 # accept, so a product of an amount and a rate is exact and a quotient is correct to well past
-# the cent before `quantize` rounds it once.
+# the cent before `quantize` rounds it once. Explicit contexts, never the thread's current one,
+# so no caller's `localcontext` can change our results.
 _PRECISION: Final = 60
+_TRAPS: Final = [InvalidOperation, DivisionByZero, Overflow]
+_EXACT: Final = Context(prec=_PRECISION, rounding=ROUND_HALF_EVEN, traps=_TRAPS)
+_ROUND_TO_ODD: Final = Context(prec=_PRECISION, rounding=ROUND_05UP, traps=_TRAPS)
 
 
 def as_rounding(value: str) -> Rounding:
@@ -59,7 +65,11 @@ def as_rounding(value: str) -> Rounding:
 
 
 def quantize(amount: Decimal, rounding: Rounding = "half_up") -> Decimal:
-    """Round `amount` to the cent: the project's one rounding step."""
+    """Round `amount` to the cent: the project's one rounding step.
+
+    Half-up sends a tie away from zero (2.345 → 2.35, −2.345 → −2.35), so a credit rounds like
+    the debit it reverses; half-even sends it to the even cent (2.345 → 2.34).
+    """
     if not isinstance(amount, Decimal):
         raise TypeError(f"quantize needs a Decimal, not {type(amount).__name__}")
     if not amount.is_finite():
@@ -67,12 +77,10 @@ def quantize(amount: Decimal, rounding: Rounding = "half_up") -> Decimal:
     mode = _DECIMAL_ROUNDING.get(rounding)
     if mode is None:
         raise ValueError(f"unknown rounding mode {rounding!r}: use 'half_up' or 'half_even'")
-    with localcontext() as context:
-        context.prec = _PRECISION
-        try:
-            rounded = amount.quantize(CENT, rounding=mode)
-        except InvalidOperation:
-            raise ValueError(f"{amount} is too large to be an amount") from None
+    try:
+        rounded = amount.quantize(CENT, rounding=mode, context=_EXACT)
+    except InvalidOperation:
+        raise ValueError(f"{amount} is too large to be an amount") from None
     if rounded.is_zero():
         return rounded.copy_abs()
     return rounded
@@ -113,25 +121,20 @@ def to_decimal(value: str | Decimal | int, *, max_places: int) -> Decimal:
         raise ValueError(f"{value!r} is not a finite number")
     if abs(number) >= MAX_AMOUNT:
         raise ValueError(f"{value!r} is too large")
-    if _places(number) > max_places:
+    if _has_more_places_than(number, max_places):
         raise ValueError(f"{value!r} has more than {max_places} decimal places")
     return number
 
 
 def percent_of(amount: Decimal, percent: Decimal, rounding: Rounding = "half_up") -> Decimal:
     """`percent`% of `amount`, rounded once to the cent (10.00 of 1234.50 is 123.45)."""
-    with localcontext() as context:
-        context.prec = _PRECISION
-        exact = amount * percent / HUNDRED
+    exact = _EXACT.divide(_EXACT.multiply(amount, percent), HUNDRED)
     return quantize(exact, rounding)
 
 
 def multiply(amount: Decimal, factor: Decimal, rounding: Rounding = "half_up") -> Decimal:
     """`amount` × `factor` (a quantity, a unit price), rounded once to the cent."""
-    with localcontext() as context:
-        context.prec = _PRECISION
-        exact = amount * factor
-    return quantize(exact, rounding)
+    return quantize(_EXACT.multiply(amount, factor), rounding)
 
 
 def divide(numerator: Decimal, denominator: Decimal, rounding: Rounding = "half_up") -> Decimal:
@@ -144,17 +147,15 @@ def divide(numerator: Decimal, denominator: Decimal, rounding: Rounding = "half_
     """
     if denominator.is_zero():
         raise ZeroDivisionError(f"cannot divide {numerator} by zero")
-    with localcontext() as context:
-        context.prec = _PRECISION
-        context.rounding = ROUND_05UP
-        quotient = numerator / denominator
-    return quantize(quotient, rounding)
+    return quantize(_ROUND_TO_ODD.divide(numerator, denominator), rounding)
 
 
-def _places(number: Decimal) -> int:
-    """How many decimal places `number` needs (trailing zeros do not count)."""
-    with localcontext() as context:
-        context.prec = _PRECISION
-        exponent = number.normalize().as_tuple().exponent
+def _has_more_places_than(number: Decimal, places: int) -> bool:
+    """Whether finite `number` needs more than `places` decimal places ("1.500" needs one)."""
+    exponent = number.as_tuple().exponent
     assert isinstance(exponent, int)  # finite numbers only reach here
-    return max(0, -exponent)
+    if exponent >= -places:
+        return False
+    exponent = number.normalize(context=_EXACT).as_tuple().exponent
+    assert isinstance(exponent, int)
+    return exponent < -places
