@@ -44,10 +44,12 @@ migrations-check: $(BIN)/.installed
 
 # The whole suite on the embedded SQLite database...
 pytest: $(BIN)/.installed
+	scripts/ensure-chromium
 	$(BIN)/pytest -q
 
 # ...and again on a throwaway PostgreSQL cluster (scripts/with-postgres starts and removes it).
 pytest-postgres: $(BIN)/.installed
+	scripts/ensure-chromium
 	scripts/with-postgres $(BIN)/pytest -q
 
 # The arithmetic's properties at 10,000 examples each, and 100% branch coverage of it.

@@ -141,6 +141,11 @@ SPECTACULAR_SETTINGS = {
         "ContractStatusEnum": "sitebill.contracts.models.Contract.Status",
         "ChangeOrderStatusEnum": "sitebill.contracts.models.ChangeOrder.Status",
         "BillingPeriodStatusEnum": "sitebill.billing.models.BillingPeriod.Status",
+        "PayAppStatusEnum": "sitebill.billing.models.PayApp.Status",
+        "InviteStatusEnum": "sitebill.api.serializers.billing.INVITE_STATUS_CHOICES",
+        "LineReviewStatusEnum": "sitebill.billing.models.PayAppLine.ReviewStatus",
+        "InvoiceTypeEnum": "sitebill.billing.models.InvoiceType",
+        "ErpStatusEnum": "sitebill.api.serializers.billing.ERP_STATUS_CHOICES",
     },
 }
 

@@ -3,7 +3,7 @@
 from django.urls import path
 
 from sitebill.api.auth import TokenObtain
-from sitebill.api.views import setup, sov_import
+from sitebill.api.views import billing, setup, sov_import
 
 app_name = "api"
 
@@ -74,5 +74,61 @@ urlpatterns = [
         "projects/<int:project_id>/billing-periods/",
         setup.ProjectBillingPeriods.as_view(),
         name="project-billing-periods",
+    ),
+    # Billing: Invite to Bill, pay apps, their review and history
+    path(
+        "billing-periods/<int:period_id>/invites/",
+        billing.PeriodInvites.as_view(),
+        name="billing-period-invites",
+    ),
+    path(
+        "billing-periods/<int:period_id>/send-invites/",
+        billing.PeriodSendInvites.as_view(),
+        name="billing-period-send-invites",
+    ),
+    path("invites/<int:invite_id>/accept/", billing.InviteAccept.as_view(), name="invite-accept"),
+    path(
+        "invites/<int:invite_id>/decline/", billing.InviteDecline.as_view(), name="invite-decline"
+    ),
+    path(
+        "commitments/<int:commitment_id>/pay-apps/",
+        billing.CommitmentPayApps.as_view(),
+        name="commitment-pay-apps",
+    ),
+    path(
+        "projects/<int:project_id>/pay-apps/",
+        billing.ProjectPayApps.as_view(),
+        name="project-pay-apps",
+    ),
+    path("pay-apps/<int:pay_app_id>/", billing.PayAppDetail.as_view(), name="pay-app"),
+    path("pay-apps/<int:pay_app_id>/lines/", billing.PayAppLines.as_view(), name="pay-app-lines"),
+    path(
+        "pay-apps/<int:pay_app_id>/lines/<int:line_id>/",
+        billing.PayAppLineDetail.as_view(),
+        name="pay-app-line",
+    ),
+    path(
+        "pay-apps/<int:pay_app_id>/retainage/",
+        billing.PayAppRetainage.as_view(),
+        name="pay-app-retainage",
+    ),
+    path(
+        "pay-apps/<int:pay_app_id>/release-retainage/",
+        billing.PayAppReleaseRetainage.as_view(),
+        name="pay-app-release-retainage",
+    ),
+    path(
+        "pay-apps/<int:pay_app_id>/submit/", billing.PayAppSubmit.as_view(), name="pay-app-submit"
+    ),
+    path(
+        "pay-apps/<int:pay_app_id>/review/", billing.PayAppReview.as_view(), name="pay-app-review"
+    ),
+    path(
+        "pay-apps/<int:pay_app_id>/status/", billing.PayAppStatus.as_view(), name="pay-app-status"
+    ),
+    path(
+        "pay-apps/<int:pay_app_id>/history/",
+        billing.PayAppHistory.as_view(),
+        name="pay-app-history",
     ),
 ]

@@ -864,7 +864,7 @@ def _require_amount(name: str, value: Decimal) -> None:
     if not isinstance(value, Decimal):
         raise TypeError(f"{name} must be a Decimal, not {type(value).__name__}")
     try:
-        to_money(value)
+        to_decimal(value, max_places=2)
     except ValueError as error:
         raise ValueError(f"{name}: {error}") from None
 

@@ -21,6 +21,7 @@ from typing import Any
 from django import forms
 from django.http import QueryDict
 
+from sitebill.accounts.models import User
 from sitebill.billing.models import BillingPeriod, InvoiceType, PayApp, PayAppLine
 from sitebill.billing.selectors import work_percent_to_date
 from sitebill.billing.services.pay_apps import LineChange, LineReview
@@ -108,8 +109,19 @@ def quantity_text(value: Decimal | None) -> str:
 # Create
 
 
+class PeriodChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        status = "Open" if obj.is_open else "Closed"
+        return f"{obj} · due {obj.due_date:%b %-d, %Y} · {status}"
+
+
+class ContactChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.display_name} <{obj.email}>"
+
+
 class PayAppCreateForm(forms.Form):
-    billing_period = forms.ModelChoiceField(
+    billing_period = PeriodChoiceField(
         label="Billing period", queryset=BillingPeriod.objects.none(), empty_label=None
     )
     invoice_number = forms.CharField(
@@ -120,9 +132,9 @@ class PayAppCreateForm(forms.Form):
     )
     billing_date = forms.DateField(label="Billing date", widget=DateInput())
     invoice_type = forms.ChoiceField(label="Invoice type", choices=InvoiceType.choices)
-    on_behalf_of = forms.ModelChoiceField(
+    on_behalf_of = ContactChoiceField(
         label="On behalf of",
-        queryset=None,
+        queryset=User.objects.none(),
         help_text="The payment application contact this pay app is created for.",
     )
 
@@ -137,7 +149,6 @@ class PayAppCreateForm(forms.Form):
         period_field = self.fields["billing_period"]
         assert isinstance(period_field, forms.ModelChoiceField)
         period_field.queryset = periods
-        period_field.label_from_instance = _period_label  # type: ignore[method-assign]
         if contacts is None:
             # A contact creates for itself: no choice to make.
             del self.fields["on_behalf_of"]
@@ -145,18 +156,8 @@ class PayAppCreateForm(forms.Form):
             contact_field = self.fields["on_behalf_of"]
             assert isinstance(contact_field, forms.ModelChoiceField)
             contact_field.queryset = contacts
-            contact_field.label_from_instance = _contact_label  # type: ignore[method-assign]
             contact_field.required = contacts.exists()
             contact_field.empty_label = "Choose a contact" if contact_field.required else "Nobody"
-
-
-def _period_label(period: BillingPeriod) -> str:
-    status = "Open" if period.is_open else "Closed"
-    return f"{period} · due {period.due_date:%b %-d, %Y} · {status}"
-
-
-def _contact_label(user: Any) -> str:
-    return f"{user.display_name} <{user.email}>"
 
 
 # --------------------------------------------------------------------------------------------

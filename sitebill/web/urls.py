@@ -8,6 +8,7 @@ from sitebill.web.views import (
     home,
     invites,
     pay_app_lists,
+    pay_apps,
     periods,
     progress_billings,
     projects,
@@ -112,4 +113,38 @@ urlpatterns = [
         name="sov_import_confirm",
     ),
     path("sov-import-template.csv", contracts.sov_import_template, name="sov_import_template"),
+    # Pay app pages (sitebill/web/views/pay_apps.py)
+    path("commitments/<int:contract_id>/pay-apps/new/", pay_apps.pay_app_new, name="pay_app_new"),
+    path("pay-apps/<int:pay_app_id>/", pay_apps.pay_app_detail, name="pay_app"),
+    path(
+        "pay-apps/<int:pay_app_id>/preview/",
+        pay_apps.pay_app_preview_view,
+        name="pay_app_preview",
+    ),
+    path("pay-apps/<int:pay_app_id>/submit/", pay_apps.pay_app_submit_view, name="pay_app_submit"),
+    path("pay-apps/<int:pay_app_id>/delete/", pay_apps.pay_app_delete_view, name="pay_app_delete"),
+    path("pay-apps/<int:pay_app_id>/review/", pay_apps.pay_app_review_view, name="pay_app_review"),
+    path("pay-apps/<int:pay_app_id>/status/", pay_apps.pay_app_status, name="pay_app_status"),
+    path(
+        "pay-apps/<int:pay_app_id>/retainage/",
+        pay_apps.pay_app_retainage,
+        name="pay_app_retainage",
+    ),
+    path("pay-apps/<int:pay_app_id>/release/", pay_apps.pay_app_release, name="pay_app_release"),
+    path("pay-apps/<int:pay_app_id>/details/", pay_apps.pay_app_details, name="pay_app_details"),
+    path(
+        "pay-apps/<int:pay_app_id>/attachments/",
+        pay_apps.pay_app_attachment_add,
+        name="pay_app_attachment_add",
+    ),
+    path(
+        "pay-apps/<int:pay_app_id>/attachments/<int:attachment_id>/",
+        pay_apps.pay_app_attachment,
+        name="pay_app_attachment",
+    ),
+    path(
+        "pay-apps/<int:pay_app_id>/attachments/<int:attachment_id>/delete/",
+        pay_apps.pay_app_attachment_delete,
+        name="pay_app_attachment_delete",
+    ),
 ]

@@ -173,3 +173,19 @@ def test_a_reminder_goes_out_once_n_days_before_the_due_date(
     assert (
         reminder[0].subject == f"{world.project.name}: your pay app for SC-001 is due Dec 05, 2026"
     )
+
+
+def test_an_invite_cannot_be_accepted_after_the_due_date(world):
+    invites_send(actor=world.admin, period=world.period, contracts=[world.commitment])
+    invite = Invite.objects.get()
+    with pytest.raises(ValidationFailed, match="due date"):
+        invite_accept(actor=world.contact, invite=invite, today=dt.date(2100, 1, 1))
+    invite.refresh_from_db()
+    assert invite.status == "invited"
+
+
+def test_a_closed_period_row_says_the_period_is_closed(world):
+    world.period.status = "closed"
+    world.period.save(update_fields=["status"])
+    row = invite_board(period=world.period, contracts=[world.commitment]).rows[0]
+    assert row.blocked_reason == "This billing period is Closed."

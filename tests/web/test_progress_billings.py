@@ -78,6 +78,7 @@ def test_members_see_every_invoiceable_commitment_with_its_invite_status(login, 
         assertContains(
             response,
             row_cells(contract, value=value, status="not-invited", label="Not Invited"),
+            html=True,
         )
     assertContains(response, chip(world, "Not Invited", 2, "not_invited"), html=True)
     assertContains(response, chip(world, "All", 2, current=True), html=True)
@@ -143,7 +144,7 @@ def test_others_see_no_checkboxes_and_no_send_invites(login, world, role):
     response = login(role).get(url(world))
     # then
     assertNotContains(response, 'name="commitments"')
-    assertNotContains(response, "data-select-all")
+    assertNotContains(response, "Select every commitment that can be invited")
     assertNotContains(response, "Send Invites")
     assertNotContains(response, 'name="invoice_type"')
 
@@ -183,6 +184,21 @@ def test_a_commitment_without_contacts_says_why_it_cannot_be_invited(login, worl
 def test_the_chips_cover_every_status_in_workflow_order():
     assert sorted(CHIP_ORDER) == sorted(STATUS_ORDER)
     assert CHIP_ORDER[:4] == ["not_invited", "invited", "accepted", "declined"]
+
+
+def test_when_nothing_can_be_invited_the_admin_is_told_why_instead_of_a_button(login, world):
+    # given every commitment invited
+    invites_send(
+        actor=world.admin,
+        period=world.period,
+        contracts=[world.commitment, world.other_commitment],
+    )
+    # when
+    response = login("admin").get(url(world))
+    # then
+    assertContains(response, "No commitment can be invited now: each row says why.")
+    assertNotContains(response, "Send Invites")
+    assertNotContains(response, 'name="commitments"')
 
 
 def test_a_chip_filters_the_rows_and_the_counts_stay(login, world):
@@ -304,7 +320,8 @@ def test_admin_and_standard_may_create_on_behalf(login, world, role):
     # then
     assertContains(
         response,
-        f'<a href="/commitments/{world.commitment.pk}/pay-apps/new/">Create on behalf</a>',
+        f'<a class="nowrap" href="/commitments/{world.commitment.pk}/pay-apps/new/">'
+        "Create on behalf</a>",
         html=True,
     )
 
@@ -341,7 +358,7 @@ def test_send_invites_with_htmx_returns_the_panel_with_the_banner_and_the_new_co
     assert response.content.decode().lstrip().startswith('<section id="subcontractor-panel"')
     assertContains(
         response,
-        '<div class="alert alert--success" role="status">'
+        '<div class="alert alert--success" role="status" tabindex="-1">'
         '<p class="alert__title">2 invites sent.</p></div>',
         html=True,
     )
@@ -350,6 +367,7 @@ def test_send_invites_with_htmx_returns_the_panel_with_the_banner_and_the_new_co
     assertContains(
         response,
         row_cells(world.commitment, value="$100,000.00", status="invited", label="Invited"),
+        html=True,
     )
     # and the contacts have their email
     assert sorted(m.to[0] for m in mail.outbox) == ["billing@acme.example", "billing@bolt.example"]
@@ -371,7 +389,7 @@ def test_skipped_rows_are_listed_with_the_reason(login, world, django_capture_on
     # then
     assertContains(
         response,
-        """<div class="alert alert--success" role="status">
+        """<div class="alert alert--success" role="status" tabindex="-1">
         <p class="alert__title">1 invite sent. 1 skipped.</p>
         <ul class="alert__list"><li>SC-003 Drywall: Add a payment application contact to invite
         this commitment.</li></ul></div>""",
@@ -393,7 +411,7 @@ def test_a_double_post_invites_once(login, world, django_capture_on_commit_callb
     assert [m.to[0] for m in mail.outbox] == ["billing@acme.example"]
     assertContains(
         second,
-        """<div class="alert alert--success" role="status">
+        """<div class="alert alert--success" role="status" tabindex="-1">
         <p class="alert__title">No invites were sent. 1 skipped.</p>
         <ul class="alert__list"><li>SC-001 Concrete: Already invited.</li></ul></div>""",
         html=True,
@@ -409,7 +427,9 @@ def test_without_js_the_form_posts_then_redirects_with_a_message(
     with django_capture_on_commit_callbacks(execute=True):
         response = send(client, world, [world.commitment, world.other_commitment], htmx=False)
     # then
-    assertRedirects(response, url(world) + f"?period={world.period.pk}")
+    assertRedirects(
+        response, url(world) + f"?period={world.period.pk}", fetch_redirect_response=False
+    )
     page = client.get(response["Location"])
     assertContains(
         page, '<div class="alert alert--success" role="status">2 invites sent.</div>', html=True
@@ -428,7 +448,8 @@ def test_nothing_selected_is_an_error_banner_and_changes_nothing(
     assert response.status_code == 200
     assertContains(
         response,
-        '<div class="alert alert--error" role="alert">Select at least one commitment.</div>',
+        '<div class="alert alert--error" role="alert" tabindex="-1">'
+        "Select at least one commitment.</div>",
         html=True,
     )
     assert not Invite.objects.exists()
@@ -449,7 +470,7 @@ def test_past_the_due_date_is_an_error_banner_and_changes_nothing(
     due = world.period.due_date
     assertContains(
         response,
-        '<div class="alert alert--error" role="alert">'
+        '<div class="alert alert--error" role="alert" tabindex="-1">'
         f"The due date ({due:%b %d, %Y}) has passed: no more invites for this period.</div>",
         html=True,
     )

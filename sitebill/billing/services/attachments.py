@@ -70,8 +70,7 @@ CONTENT_TYPES = {
 ALLOWED_MESSAGE = "Attach a PDF, an image (PNG, JPEG, GIF, WebP, TIFF) or an office document."
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _OLE_STREAMS = tuple(
-    name.encode("utf-16-le")
-    for name in ("WordDocument", "Workbook", "Book", "PowerPoint Document")
+    name.encode("utf-16-le") for name in ("WordDocument", "Workbook", "Book", "PowerPoint Document")
 )
 
 

@@ -163,8 +163,10 @@ def _blocked_reason(row: InviteRow, period: BillingPeriod | None, today: dt.date
         return "Add a payment application contact to invite this commitment."
     if row.status != NOT_INVITED:
         return ""
-    if period is None or not period.is_open:
+    if period is None:
         return "There is no Open billing period."
+    if not period.is_open:
+        return "This billing period is Closed."
     if today > period.due_date:
         return "The due date of this billing period has passed."
     if not row.contract.is_invoiceable:
@@ -287,6 +289,13 @@ def _answer(
             raise NotFound("Invite not found.")
         if locked.status != Invite.Status.INVITED:
             return locked, False
+        today = today or timezone.localdate()
+        if status == Invite.Status.ACCEPTED and today > locked.billing_period.due_date:
+            raise ValidationFailed(
+                f"The due date ({locked.billing_period.due_date:%b %d, %Y}) has passed: ask the "
+                "contractor to create the pay app on your behalf.",
+                code="past_due",
+            )
         before = locked.status
         locked.status = status
         locked.responded_at = timezone.now()

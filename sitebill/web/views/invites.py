@@ -73,7 +73,7 @@ def invite_respond(request: HttpRequest, action: str, token: str) -> HttpRespons
             "invite": invite,
             "project": invite.contract.project,
             "action": action,
-            "already": already_answered(invite),
+            "already": already_answered(invite, request.user),
             "nav": "billing",
         },
     )
@@ -91,20 +91,26 @@ def invite_answer(request: HttpRequest, invite_id: str, action: str) -> HttpResp
         raise NotFound("Invite not found.")
     invite, changed = _answer(request, invite, action)
     if not changed:
-        messages.info(request, already_answered(invite))
+        messages.info(request, already_answered(invite, request.user))
         return redirect("web:contact_dashboard")
     return _after_answer(request, invite)
 
 
-def already_answered(invite: Invite) -> str:
-    """ "You already accepted this invite on Mar 3, 2026.", or "" while it waits for an answer."""
+def already_answered(invite: Invite, user: Any) -> str:
+    """ "You already accepted this invite on Mar 3, 2026.", or "" while it waits for an answer.
+
+    A commitment may have several contacts: when another one answered, the message names them.
+    """
     if invite.status == Invite.Status.INVITED:
         return ""
     verb = "accepted" if invite.status == Invite.Status.ACCEPTED else "declined"
+    who = "You"
+    if invite.responded_by_id is not None and invite.responded_by_id != user.pk:
+        who = invite.responded_by.display_name if invite.responded_by else "Another contact"
     if invite.responded_at is None:
-        return f"You already {verb} this invite."
+        return f"{who} already {verb} this invite."
     day = date_format(timezone.localtime(invite.responded_at).date(), "M j, Y")
-    return f"You already {verb} this invite on {day}."
+    return f"{who} already {verb} this invite on {day}."
 
 
 def _answer(request: HttpRequest, invite: Invite, action: str) -> tuple[Invite, bool]:

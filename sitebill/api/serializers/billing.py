@@ -1,0 +1,528 @@
+"""Serializers for billing: Invite to Bill, pay apps (G702 and G703 rows), review, history.
+
+`*Input` serializers parse a request body into the keyword arguments of a service in
+`sitebill.billing.services`; `*Output` serializers shape what the services and selectors return
+into API.md's JSON. Neither checks a business rule: who may edit which field, which status may
+follow which, overbilling and due dates are the services' to refuse.
+
+Every figure of a pay app (G, %, H, retainage held, the G702) is computed by
+`sitebill.billing.selectors.figures_for_lines` from the lines the view prefetched, once per pay
+app, so a page of pay apps costs the same number of queries however many it holds.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
+from rest_framework import serializers
+
+from sitebill.api.fields import MoneyField, PercentField, QuantityField
+from sitebill.api.serializers import InputSerializer
+from sitebill.api.serializers.setup import BillingPeriodOutput, PersonOutput
+from sitebill.billing.models import InvoiceType, PayApp, PayAppLine
+from sitebill.billing.selectors import Figures, figures_for_lines
+from sitebill.billing.services.invites import STATUS_LABELS, STATUS_ORDER, InviteRow
+from sitebill.billing.transitions import REVIEW_OUTCOMES
+from sitebill.core.models import Event
+
+# The choice sets of the billing schemas; those several schemas share are named in settings
+# ENUM_NAME_OVERRIDES (InviteStatusEnum, ErpStatusEnum).
+INVITE_STATUS_CHOICES = [(status, STATUS_LABELS[status]) for status in STATUS_ORDER]
+ERP_STATUS_CHOICES = [(value, label) for value, label in PayApp.ErpStatus.choices if value]
+PAYMENT_STATUS_CHOICES = [
+    ("unpaid", "Unpaid"),
+    ("partially_paid", "Partially paid"),
+    ("paid", "Paid"),
+]
+REVIEW_OUTCOME_CHOICES = [
+    (status.value, status.label)
+    for status in PayApp.Status
+    if any(status in outcomes for outcomes in REVIEW_OUTCOMES.values())
+]
+
+PERCENT_COMPLETE_PATTERN = r"^-?\d{1,4}(\.\d{1,4})?$"
+PERCENT_COMPLETE_MESSAGE = (
+    'Enter a percentage complete as a string with at most 4 decimal places, like "45.00".'
+)
+
+
+@extend_schema_field(
+    {
+        "type": "string",
+        "format": "decimal",
+        "pattern": PERCENT_COMPLETE_PATTERN,
+        "example": "45.00",
+        "description": 'Percent complete to date: "45.00" means 45%. Above 100 when the line '
+        "is billed beyond its scheduled value.",
+    }
+)
+class PercentCompleteField(PercentField):
+    """A line's % complete to date. Unlike a retainage rate it may pass 100 (an overbilled
+    line, where the project allows it), so only its shape is checked here; the service bounds
+    the value."""
+
+    pattern = PERCENT_COMPLETE_PATTERN
+    message = PERCENT_COMPLETE_MESSAGE
+
+    def check(self, value: Decimal) -> Decimal:
+        return value
+
+
+# --- Invite to Bill ------------------------------------------------------------------------------
+
+
+@extend_schema_serializer(component_name="InviteRow")
+class InviteRowOutput(serializers.Serializer):
+    """One commitment on the Subcontractor tab: its invite status for the period (DOMAIN.md §3).
+
+    `id` is the invite's id once one was sent (null before); `blocked_reason` says why the row
+    cannot be invited (no contact, due date passed, billed to 100%, ...), empty otherwise.
+    """
+
+    id = serializers.IntegerField(
+        source="invite.pk", allow_null=True, help_text="The invite's id; null until one is sent."
+    )
+    commitment = serializers.IntegerField(source="contract.pk")
+    commitment_number = serializers.CharField(source="contract.number")
+    vendor = serializers.IntegerField(source="contract.counterparty_id")
+    status = serializers.ChoiceField(choices=INVITE_STATUS_CHOICES)
+    invoice_type = serializers.ChoiceField(
+        source="invite.invoice_type", choices=InvoiceType.choices, allow_null=True
+    )
+    sent_at = serializers.DateTimeField(source="invite.sent_at", allow_null=True)
+    responded_at = serializers.DateTimeField(source="invite.responded_at", allow_null=True)
+    blocked_reason = serializers.CharField()
+    contract_value = MoneyField(help_text="Σ SOV lines + Σ lines of approved change orders.")
+    billed_to_date = MoneyField(help_text="Total completed and stored on the latest pay app.")
+    pay_app = serializers.IntegerField(
+        source="pay_app.pk",
+        allow_null=True,
+        help_text="The id of the commitment's pay app for this period, if there is one.",
+    )
+
+
+@extend_schema_serializer(component_name="InviteCounts")
+class InviteCountsOutput(serializers.Serializer):
+    no_contacts = serializers.IntegerField()
+    not_invited = serializers.IntegerField()
+    invited = serializers.IntegerField()
+    accepted = serializers.IntegerField()
+    declined = serializers.IntegerField()
+
+
+@extend_schema_serializer(component_name="InviteBoard")
+class InviteBoardOutput(serializers.Serializer):
+    """The period's commitments you may see, with their invite status and the counts."""
+
+    period = BillingPeriodOutput()
+    counts = InviteCountsOutput()
+    results = InviteRowOutput(source="rows", many=True)
+
+
+@extend_schema_serializer(component_name="SendInvites")
+class SendInvitesInput(InputSerializer):
+    commitments = serializers.ListField(
+        child=serializers.IntegerField(min_value=1),
+        max_length=1000,
+        help_text="The ids of the commitments to invite.",
+    )
+    invoice_type = serializers.ChoiceField(
+        choices=InvoiceType.choices, required=False, default=InvoiceType.WORK_AND_MATERIALS
+    )
+
+
+@extend_schema_serializer(component_name="SkippedInvite")
+class SkippedInviteOutput(serializers.Serializer):
+    commitment = serializers.IntegerField()
+    reason = serializers.CharField()
+
+
+@extend_schema_serializer(component_name="SentInvites")
+class SendInvitesOutput(serializers.Serializer):
+    message = serializers.CharField(help_text='The banner: "2 invites sent. 1 skipped."')
+    invited = InviteRowOutput(many=True)
+    skipped = SkippedInviteOutput(many=True)
+
+
+@extend_schema_serializer(component_name="InviteAnswer")
+class InviteAnswerOutput(InviteRowOutput):
+    """The invite row after an answer. Answering twice changes nothing and says so."""
+
+    changed = serializers.BooleanField(help_text="False when the invite was already answered.")
+    message = serializers.CharField()
+
+    def to_representation(self, instance: Any) -> dict[str, Any]:
+        row, changed, message = instance  # (InviteRow, bool, str)
+        return {**InviteRowOutput(row).data, "changed": changed, "message": message}
+
+
+def invite_answer(row: InviteRow, changed: bool) -> tuple[InviteRow, bool, str]:
+    """What `InviteAnswerOutput` shows: the row, whether it changed, and a sentence."""
+    status = row.status
+    if not changed:
+        return row, changed, f"You already {status} this invite."
+    if status == "accepted":
+        return row, changed, "You accepted this invite: create your pay app before the due date."
+    return row, changed, "You declined this invite: no pay app will be created for this period."
+
+
+# --- Pay apps: output ----------------------------------------------------------------------------
+
+
+@extend_schema_serializer(component_name="G702")
+class G702Output(serializers.Serializer):
+    """The Application and Certificate for Payment (DOMAIN.md §5.3), lines 1 to 9, with the
+    change-order summary (deductions are positive amounts)."""
+
+    original_contract_sum = MoneyField(help_text="1: Σ original SOV values.")
+    net_change_by_change_orders = MoneyField(help_text="2: Σ approved change orders.")
+    contract_sum_to_date = MoneyField(help_text="3 = 1 + 2 = Σ C.")
+    total_completed_and_stored_to_date = MoneyField(help_text="4 = Σ G.")
+    retainage_on_completed_work = MoneyField(help_text="5a.")
+    retainage_on_stored_materials = MoneyField(help_text="5b.")
+    total_retainage = MoneyField(help_text="5 = 5a + 5b = Σ line retainage held.")
+    total_earned_less_retainage = MoneyField(help_text="6 = 4 − 5.")
+    less_previous_certificates = MoneyField(help_text="7: line 6 of the previous pay app.")
+    current_payment_due = MoneyField(help_text="8 = 6 − 7.")
+    balance_to_finish_including_retainage = MoneyField(help_text="9 = 3 − 6.")
+    co_additions_previous = MoneyField()
+    co_deductions_previous = MoneyField()
+    co_additions_this_period = MoneyField()
+    co_deductions_this_period = MoneyField()
+    co_additions_total = MoneyField()
+    co_deductions_total = MoneyField()
+
+
+@extend_schema_serializer(component_name="PayAppLine")
+class PayAppLineOutput(serializers.Serializer):
+    """One G703 row (a `selectors.Row`): the stored inputs and the computed columns."""
+
+    id = serializers.IntegerField(source="line.pk")
+    item_number = serializers.CharField(source="line.item_number")
+    description = serializers.CharField(source="line.description")
+    cost_code = serializers.CharField(source="line.cost_code")
+    scheduled_value = MoneyField(source="result.scheduled_value", help_text="C.")
+    work_completed_previous = MoneyField(
+        source="result.work_completed_previous", help_text="D: the previous pay app's D + E."
+    )
+    work_completed_this_period = MoneyField(
+        source="result.work_completed_this_period", help_text="E."
+    )
+    materials_presently_stored = MoneyField(
+        source="result.materials_presently_stored", help_text="F: not in D or E."
+    )
+    total_completed_and_stored = MoneyField(
+        source="result.total_completed_and_stored", help_text="G = D + E + F."
+    )
+    percent_complete = PercentCompleteField(source="result.percent_complete", help_text="G / C.")
+    balance_to_finish = MoneyField(source="result.balance_to_finish", help_text="H = C − G.")
+    retainage_work_percent = PercentField(source="line.retainage_work_percent")
+    retainage_stored_percent = PercentField(source="line.retainage_stored_percent")
+    retainage_held = MoneyField(
+        source="result.retainage_held", help_text="Held to date, after releases."
+    )
+    retainage_released_this_period = MoneyField(source="result.retainage_released_this_period")
+    review_status = serializers.ChoiceField(
+        source="line.review_status", choices=PayAppLine.ReviewStatus.choices
+    )
+    review_reason = serializers.CharField(source="line.review_reason")
+    is_change_order = serializers.BooleanField(source="line.is_change_order")
+    quantity_this_period = QuantityField(source="line.quantity_this_period", allow_null=True)
+    unit_price = QuantityField(source="line.unit_price", allow_null=True)
+    claimed_work_this_period = MoneyField(
+        source="line.claimed_work_this_period",
+        allow_null=True,
+        help_text="E as the vendor last submitted it (null before the first submission).",
+    )
+
+
+class _FiguresMixin:
+    """The figures of each pay app, computed once from its prefetched lines (no query)."""
+
+    def figures(self, pay_app: PayApp) -> Figures:
+        cache: dict[int, Figures] = self.__dict__.setdefault("_figures", {})
+        if pay_app.pk not in cache:
+            cache[pay_app.pk] = figures_for_lines(pay_app, list(pay_app.lines.all()))
+        return cache[pay_app.pk]
+
+
+class _PayAppBase(_FiguresMixin, serializers.ModelSerializer):
+    """What a pay app row and a pay app detail share.
+
+    `payment_status` is always "unpaid" for now: sitebill has no payment model yet (payments
+    come with a later issue), so no pay app can be partially paid or paid. The field is in the
+    contract of API.md already so that integrators need not change when payments arrive.
+    """
+
+    commitment = serializers.IntegerField(source="contract_id")
+    billing_period = serializers.IntegerField(source="billing_period_id")
+    payment_status = serializers.SerializerMethodField()
+    erp_status = serializers.SerializerMethodField()
+
+    class Meta:
+        model = PayApp
+        fields = [
+            "id",
+            "number",
+            "status",
+            "invoice_type",
+            "invoice_number",
+            "billing_date",
+            "commitment",
+            "billing_period",
+            "version",
+            "payment_status",
+            "erp_status",
+            "submitted_at",
+        ]
+
+    @extend_schema_field(serializers.ChoiceField(choices=PAYMENT_STATUS_CHOICES))
+    def get_payment_status(self, pay_app: PayApp) -> str:
+        return "unpaid"  # no payment model yet: see the class docstring
+
+    @extend_schema_field(serializers.ChoiceField(choices=ERP_STATUS_CHOICES, allow_null=True))
+    def get_erp_status(self, pay_app: PayApp) -> str | None:
+        return pay_app.erp_status or None
+
+
+@extend_schema_serializer(component_name="PayApp")
+class PayAppOutput(_PayAppBase):
+    """A pay app as listed, with the two figures a list shows."""
+
+    commitment_number = serializers.CharField(source="contract.number")
+    vendor = serializers.IntegerField(source="contract.counterparty_id")
+    vendor_name = serializers.CharField(source="contract.counterparty.name")
+    current_payment_due = serializers.SerializerMethodField()
+    work_completed_this_period = serializers.SerializerMethodField()
+
+    class Meta(_PayAppBase.Meta):
+        fields = [
+            *_PayAppBase.Meta.fields,
+            "commitment_number",
+            "vendor",
+            "vendor_name",
+            "current_payment_due",
+            "work_completed_this_period",
+        ]
+
+    @extend_schema_field(MoneyField(help_text="G702 line 8."))
+    def get_current_payment_due(self, pay_app: PayApp) -> str:
+        return MoneyField().to_representation(self.figures(pay_app).g702.current_payment_due)
+
+    @extend_schema_field(MoneyField(help_text="Σ E of the G703."))
+    def get_work_completed_this_period(self, pay_app: PayApp) -> str:
+        return MoneyField().to_representation(
+            self.figures(pay_app).totals.work_completed_this_period
+        )
+
+
+@extend_schema_serializer(component_name="PayAppDetail")
+class PayAppDetailOutput(_PayAppBase):
+    """A pay app with its G702 summary, its G703 rows and the warnings of its figures
+    (overbilled lines when the project warns)."""
+
+    created_by = PersonOutput()
+    on_behalf_of = PersonOutput(allow_null=True)
+    g702 = serializers.SerializerMethodField()
+    lines = serializers.SerializerMethodField()
+    warnings = serializers.SerializerMethodField()
+
+    class Meta(_PayAppBase.Meta):
+        fields = [
+            *_PayAppBase.Meta.fields,
+            "review_comment",
+            "created_by",
+            "on_behalf_of",
+            "g702",
+            "lines",
+            "warnings",
+        ]
+
+    @extend_schema_field(G702Output)
+    def get_g702(self, pay_app: PayApp) -> dict[str, Any]:
+        return dict(G702Output(self.figures(pay_app).g702).data)
+
+    @extend_schema_field(PayAppLineOutput(many=True))
+    def get_lines(self, pay_app: PayApp) -> list[Any]:
+        return list(PayAppLineOutput(self.figures(pay_app).rows, many=True).data)
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_warnings(self, pay_app: PayApp) -> list[str]:
+        return list(self.figures(pay_app).warnings)
+
+
+class PayAppFilters(serializers.Serializer):
+    """The filters of a project's pay app list (query parameters)."""
+
+    billing_period = serializers.IntegerField(required=False, min_value=1)
+    status = serializers.ChoiceField(choices=PayApp.Status.choices, required=False)
+    vendor = serializers.IntegerField(
+        required=False, min_value=1, help_text="The id of the vendor company."
+    )
+
+
+# --- Pay apps: input -----------------------------------------------------------------------------
+
+
+@extend_schema_serializer(component_name="PayAppCreate")
+class PayAppCreateInput(InputSerializer):
+    billing_period = serializers.IntegerField(
+        min_value=1, help_text="The id of the project's Open billing period."
+    )
+    invoice_number = serializers.CharField(
+        max_length=50, required=False, default="", allow_blank=True
+    )
+    billing_date = serializers.DateField(
+        required=False, default=None, allow_null=True, help_text="Defaults to today."
+    )
+    invoice_type = serializers.ChoiceField(
+        choices=InvoiceType.choices,
+        required=False,
+        default=None,
+        allow_null=True,
+        help_text="Defaults to the invite's invoice type, else work_and_materials.",
+    )
+    on_behalf_of = serializers.IntegerField(
+        required=False,
+        default=None,
+        allow_null=True,
+        min_value=1,
+        help_text="Standard and Admin users: the payment application contact it is created "
+        "for. Ignored for a contact (a contact creates its own).",
+    )
+
+
+class _WholeBody(InputSerializer):
+    """A PATCH body that is validated whole, never partially (`parse` does so): `version` is
+    required and the other fields are optional because they are declared so. Saying so here
+    keeps the OpenAPI schema from documenting every field of a PATCH as optional."""
+
+    @property
+    def partial(self) -> bool:
+        return False
+
+    @partial.setter
+    def partial(self, value: bool) -> None:
+        pass
+
+
+def _version() -> serializers.IntegerField:
+    return serializers.IntegerField(
+        min_value=1,
+        help_text="The pay app's `version` you last read; a stale one is refused with 409.",
+    )
+
+
+@extend_schema_serializer(component_name="PayAppUpdate")
+class PayAppUpdateInput(_WholeBody):
+    version = _version()
+    invoice_number = serializers.CharField(max_length=50, required=False, allow_blank=True)
+    billing_date = serializers.DateField(required=False)
+
+
+class VersionQuery(serializers.Serializer):
+    version = serializers.IntegerField(
+        min_value=1, help_text="The pay app's `version` you last read."
+    )
+
+
+class _LineChangeFields(_WholeBody):
+    """What one line's edit may change (leave out what stays). Send an amount
+    (`work_completed_this_period`) or a `percent_complete` to date, not both."""
+
+    work_completed_this_period = MoneyField(required=False, help_text="E.")
+    percent_complete = PercentCompleteField(
+        required=False, help_text="% complete to date: E = round(% × C) − D."
+    )
+    materials_presently_stored = MoneyField(
+        required=False, help_text="F: the balance still stored at period end."
+    )
+    retainage_work_percent = PercentField(required=False, help_text="Standard and Admin only.")
+    retainage_stored_percent = PercentField(required=False, help_text="Standard and Admin only.")
+    retainage_released_this_period = MoneyField(
+        required=False,
+        help_text="Admin, or the vendor on a work_materials_and_retainage or retainage_release "
+        "invoice.",
+    )
+    quantity_this_period = QuantityField(
+        required=False, help_text="Unit-priced lines: E = quantity × unit price unless E is sent."
+    )
+
+
+@extend_schema_serializer(component_name="PayAppLineUpdate")
+class LineUpdateInput(_LineChangeFields):
+    version = _version()
+
+
+@extend_schema_serializer(component_name="PayAppLineEdit")
+class LineEditInput(_LineChangeFields):
+    id = serializers.IntegerField(min_value=1, help_text="The id of the pay app line.")
+
+
+@extend_schema_serializer(component_name="PayAppLinesUpdate")
+class LinesUpdateInput(InputSerializer):
+    version = _version()
+    lines = LineEditInput(many=True, allow_empty=False)
+
+
+@extend_schema_serializer(component_name="PayAppRetainage")
+class RetainageInput(InputSerializer):
+    version = _version()
+    work_percent = PercentField(help_text="The retainage rate on work, for every line.")
+    stored_percent = PercentField(help_text="The retainage rate on stored materials.")
+
+
+@extend_schema_serializer(component_name="PayAppRetainageRelease")
+class ReleaseRetainageInput(InputSerializer):
+    version = _version()
+    amount = MoneyField(required=False, help_text="An amount of the retainage held; or")
+    percent = PercentField(required=False, help_text="a percentage of the retainage held.")
+
+
+@extend_schema_serializer(component_name="PayAppSubmit")
+class SubmitInput(InputSerializer):
+    version = serializers.IntegerField(min_value=1, required=False, default=None, allow_null=True)
+
+
+@extend_schema_serializer(component_name="LineReview")
+class LineReviewInput(InputSerializer):
+    id = serializers.IntegerField(min_value=1, help_text="The id of the pay app line.")
+    status = serializers.ChoiceField(choices=PayAppLine.ReviewStatus.choices)
+    reason = serializers.CharField(
+        required=False, default="", allow_blank=True, help_text="Required to reject a line."
+    )
+
+
+@extend_schema_serializer(component_name="PayAppReview")
+class ReviewInput(InputSerializer):
+    version = _version()
+    status = serializers.ChoiceField(choices=REVIEW_OUTCOME_CHOICES)
+    comment = serializers.CharField(required=False, default="", allow_blank=True)
+    lines = LineReviewInput(many=True, required=False, default=list)
+
+
+@extend_schema_serializer(component_name="PayAppStatusCorrection")
+class StatusInput(InputSerializer):
+    version = _version()
+    status = serializers.ChoiceField(choices=PayApp.Status.choices)
+    reason = serializers.CharField(allow_blank=True, help_text="Why; kept in the history.")
+
+
+# --- History -------------------------------------------------------------------------------------
+
+
+@extend_schema_serializer(component_name="Event")
+class EventOutput(serializers.ModelSerializer):
+    """One step of an object's history: who did what, when, with the values before and after."""
+
+    actor = PersonOutput(allow_null=True)
+    changes = serializers.DictField(
+        child=serializers.ListField(child=serializers.JSONField(), min_length=2, max_length=2),
+        help_text='{field: [from, to]}, e.g. {"status": ["draft", "under_review"]}.',
+    )
+
+    class Meta:
+        model = Event
+        fields = ["id", "created_at", "actor", "action", "changes", "reason"]

@@ -1,0 +1,77 @@
+/* The G703 grid: Enter moves down a column, the last-typed of E / % / quantity is remembered,
+   the preview's sibling values are written back, and leaving with unsaved values asks first. */
+(function () {
+  "use strict";
+  var review = document.getElementById("review-form");
+  if (review) {
+    var approveAll = review.querySelector("[data-approve-all]");
+    if (approveAll) {
+      approveAll.addEventListener("click", function () {
+        review.querySelectorAll('input[type="radio"][value="approved"]').forEach(function (radio) {
+          radio.checked = true;
+        });
+      });
+    }
+  }
+  var grid = document.getElementById("g703-form");
+  if (!grid) return;
+  var dirty = false;
+  var submitting = false;
+
+  function column(name) {
+    return Array.prototype.slice.call(grid.querySelectorAll('input[data-col="' + name + '"]'));
+  }
+
+  grid.addEventListener("keydown", function (event) {
+    var input = event.target;
+    if (event.key !== "Enter" || !input.matches("input[data-col]")) return;
+    event.preventDefault();
+    var cells = column(input.dataset.col);
+    var next = cells[cells.indexOf(input) + (event.shiftKey ? -1 : 1)];
+    if (next) {
+      next.focus();
+      next.select();
+    }
+  });
+  grid.addEventListener("focusin", function (event) {
+    if (event.target.matches("input[data-col]")) event.target.dataset.focusValue = event.target.value;
+  });
+  grid.addEventListener("input", function (event) {
+    var input = event.target;
+    dirty = true;
+    if (input.dataset.entry) {
+      var entry = document.getElementById("line-" + input.dataset.line + "-entry");
+      if (entry) entry.value = input.dataset.entry;
+    }
+  });
+  grid.addEventListener("submit", function () { submitting = true; });
+  window.addEventListener("beforeunload", function (event) {
+    if (dirty && !submitting) {
+      event.preventDefault();
+      event.returnValue = "";
+    }
+  });
+  document.body.addEventListener("paygrid:sync", function (event) {
+    var lines = (event.detail && event.detail.lines) || {};
+    Object.keys(lines).forEach(function (id) {
+      var values = lines[id];
+      ["work_completed_this_period", "percent_complete"].forEach(function (field) {
+        var input = document.getElementById("line-" + id + "-" + field);
+        if (!input || input.dataset.entry === values.entry) return;
+        var focused = input === document.activeElement;
+        if (focused && input.value !== input.dataset.focusValue) return;
+        if (input.value !== values[field]) {
+          input.value = values[field];
+          if (focused) input.dataset.focusValue = input.value;
+        }
+      });
+    });
+  });
+  document.body.addEventListener("htmx:afterSettle", function () {
+    grid.querySelectorAll("input[data-col]").forEach(function (input) {
+      var slot = document.getElementById(input.getAttribute("aria-describedby"));
+      if (slot && slot.textContent.trim()) input.setAttribute("aria-invalid", "true");
+      else input.removeAttribute("aria-invalid");
+    });
+  });
+})();
