@@ -28,9 +28,9 @@ from sitebill.billing.services.pay_apps import LineChange, LineReview
 from sitebill.core.money import quantize
 from sitebill.web.forms import DateInput
 
-AMOUNT_MESSAGE = "Enter an amount like 1,250.00 (at most 2 decimal places)."
-PERCENT_MESSAGE = "Enter a percentage like 10 or 12.5 (at most 4 decimal places)."
-QUANTITY_MESSAGE = "Enter a quantity like 12.5 (at most 4 decimal places)."
+AMOUNT_MESSAGE = "Enter an amount like 1,250.00."
+PERCENT_MESSAGE = "Enter a percentage like 12.5 (4 decimal places at most)."
+QUANTITY_MESSAGE = "Enter a quantity like 12.5 (4 decimal places at most)."
 
 _AMOUNT = re.compile(r"(?:\d{1,3}(?:,\d{3})+|\d{1,12})(?:\.\d{1,2})?", re.ASCII)
 _PERCENT = re.compile(r"\d{1,4}(?:\.\d{1,4})?", re.ASCII)

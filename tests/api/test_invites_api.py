@@ -324,6 +324,24 @@ def test_the_contact_declines_the_invite(world, api, invite):
     assert counts.json()["counts"]["declined"] == 1
 
 
+def test_an_invite_cannot_be_accepted_once_the_due_date_has_passed(world, api, invite):
+    # given
+    yesterday = timezone.localdate() - dt.timedelta(days=1)
+    world.period.due_date = yesterday
+    world.period.save(update_fields=["due_date"])
+    before = _snapshot()
+    # when
+    response = api(world.contact).post(f"/api/v1/invites/{invite.pk}/accept/")
+    # then
+    assert response.status_code == 400
+    assert response.json() == _refusal(
+        "past_due",
+        f"The due date ({yesterday:%b %d, %Y}) has passed: ask the contractor to create the "
+        "pay app on your behalf.",
+    )
+    assert _snapshot() == before
+
+
 @pytest.mark.parametrize("role", ["admin", "standard", "other_contact", "stranger"])
 def test_only_the_commitments_contact_answers_an_invite(world, api, invite, role):
     # given

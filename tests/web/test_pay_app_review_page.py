@@ -245,13 +245,14 @@ def test_the_contact_sees_the_reasons_and_the_comment_in_revise_and_resubmit(log
     )
     assertContains(
         response,
-        '<td class="g703__review"><span class="pill pill--rejected">Rejected</span>'
-        '<span class="review-reason-text">Only 2,000.00 in place.</span></td>',
+        '<span class="review-note review-note--rejected"><span class="pill pill--rejected">'
+        "Rejected</span> Only 2,000.00 in place.</span>",
         html=True,
     )
     assertContains(
         response,
-        '<td class="g703__review"><span class="pill pill--approved">Approved</span></td>',
+        '<span class="review-note review-note--approved"><span class="pill pill--approved">'
+        "Approved</span></span>",
         html=True,
     )
     assertContains(response, '<tr class="is-rejected">')

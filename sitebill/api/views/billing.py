@@ -303,12 +303,16 @@ def _answer(
 
 class InviteAccept(Endpoint):
     @extend_schema(
-        tags=[INVITE_TAG], request=None, responses={200: InviteAnswerOutput, **errors(401, 404)}
+        tags=[INVITE_TAG],
+        request=None,
+        responses={200: InviteAnswerOutput, **errors(400, 401, 404)},
     )
     def post(self, request: Request, invite_id: int) -> Response:
         """Accept an Invite to Bill (the commitment's contacts only; anyone else: 404).
 
-        Answering again changes nothing: `changed` is false and `message` says so.
+        Refused once the period's due date has passed (400): the contractor then creates the
+        pay app on the contact's behalf. Answering again changes nothing: `changed` is false
+        and `message` says so.
         """
         return _answer(request, invite_id, invite_accept)
 

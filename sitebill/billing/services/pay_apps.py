@@ -276,6 +276,13 @@ def _lock_for_edit(*, actor: Any, pay_app: PayApp, version: int | None) -> tuple
     )
     role = require_role(actor, locked.contract, Role.CONTACT)
     transitions.check_edit(role, locked.status)
+    today = timezone.localdate()
+    if role == Role.CONTACT and locked.status == S.DRAFT and today > locked.billing_period.due_date:
+        raise ValidationFailed(
+            f"The due date ({locked.billing_period.due_date:%b %d, %Y}) has passed: a Draft can "
+            "no longer be changed by the vendor. Ask the contractor.",
+            code="past_due",
+        )
     if version is not None and int(version) != locked.version:
         raise Conflict(
             "This pay app was changed by someone else since you opened it: reload it and "
@@ -322,9 +329,14 @@ def pay_app_lines_update(
                 audit=audit,
             )
             touched.add(line.pk)
+        for pk in touched:
+            _check_row(by_id[pk], rounding=as_rounding(project.rounding), errors=errors)
         if errors:
             raise ValidationFailed(_first_message(errors), fields=errors)
-        figures = figures_for_lines(locked, lines)
+        try:
+            figures = figures_for_lines(locked, lines)
+        except ValueError as exc:  # e.g. a release above a sliding-scale holding
+            raise ValidationFailed(f"These figures do not add up: {exc}.") from None
         _check_lines(figures=figures, policy=project.overbilling, errors=errors, only=touched)
         if errors:
             raise ValidationFailed(_first_message(errors), code="overbilling", fields=errors)
@@ -441,6 +453,24 @@ def _apply_change(
             fail("retainage_released_this_period", "a release cannot be negative.")
         else:
             set_value("retainage_released_this_period", change.retainage_released_this_period)
+
+
+def _check_row(line: PayAppLine, *, rounding: Rounding, errors: dict[str, list[str]]) -> None:
+    """The row's own arithmetic rules (calculations refuses what AIA practice does not allow:
+    work to date below zero, negative stored materials, a release above what the line holds)."""
+    try:
+        calc.compute_line(line_input(line), rounding=rounding)
+    except ValueError as exc:
+        message = str(exc)
+        if "release" in message:
+            field_name = "retainage_released_this_period"
+        elif "stored" in message:
+            field_name = "materials_presently_stored"
+        else:
+            field_name = "work_completed_this_period"
+        errors.setdefault(f"lines.{line.pk}.{field_name}", []).append(
+            f"Line {line.item_number}: {message}."
+        )
 
 
 def _check_lines(

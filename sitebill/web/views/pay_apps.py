@@ -210,10 +210,13 @@ class GridRow:
 
 @dataclass
 class HistoryItem:
+    """One Event in words: the changes that matter first, the rest (`more`) folded away."""
+
     when: dt.datetime
     who: str
     what: str
     changes: list[tuple[str, str, str]]
+    more: list[tuple[str, str, str]]
     reason: str
 
 
@@ -296,7 +299,7 @@ def pay_app_detail(request: HttpRequest, pay_app_id: int) -> HttpResponse:
             messages.info(request, "Nothing to save: no value changed.")
         return redirect(_after_save(pay_app, submit_next))
     try:
-        result = pay_app_lines_update(
+        pay_app_lines_update(
             actor=request.user,
             pay_app=pay_app,
             version=_version(request.POST),
@@ -316,9 +319,8 @@ def pay_app_detail(request: HttpRequest, pay_app_id: int) -> HttpResponse:
         pay_app, role, lines = _load(request, pay_app.pk)
         edit.alerts.append(("error", f"{error.message} {KEPT_VALUES}"))
         return _render_page(request, pay_app, role, lines, edit, status=409)
+    # Overbilling warnings (result.warnings) show on the page itself, in its banner.
     messages.success(request, f"Pay app #{pay_app.number} saved.")
-    for warning in result.warnings:
-        messages.warning(request, warning)
     return redirect(_after_save(pay_app, submit_next))
 
 
@@ -410,9 +412,6 @@ def _render_page(
     rows = _grid_rows(figures, grid, grid_errors, editing=mode == "edit")
     if mode == "review":
         _fill_review(rows, state.review_data, state.review_errors)
-    review_shown = mode == "review" or any(
-        line.review_status != PayAppLine.ReviewStatus.NO_ACTION for line in lines
-    )
     forms: dict[str, Any] = {
         "retainage_form": RetainageAllForm(
             initial={
@@ -460,7 +459,6 @@ def _render_page(
         "show_quantity": any(line.unit_price is not None for line in lines),
         "show_release": _show_release(columns, lines),
         "show_stored_rate": contract.stored_materials_enabled,
-        "review_shown": review_shown,
         "review_open": review_open,
         "can_submit": may_edit and pay_app.status in transitions.SUBMITTABLE,
         "can_delete": may_edit and pay_app.status == S.DRAFT,
@@ -510,7 +508,10 @@ def _grid_rows(
                 value=grid.value(line, field_name),
                 label=f"Line {line.item_number} {line.description}: {label}",
                 entry=_ENTRY.get(field_name, ""),
-                errors=list(errors.get(f"lines.{line.pk}.{field_name}", [])),
+                errors=[
+                    message.removeprefix(f"Line {line.item_number}: ")
+                    for message in errors.get(f"lines.{line.pk}.{field_name}", [])
+                ],
             )
         loose = [
             message
@@ -556,8 +557,7 @@ def _fill_review(rows: list[GridRow], data: QueryDict | None, errors: dict[str, 
 def _show_release(columns: GridColumns, lines: list[PayAppLine]) -> bool:
     """The release column: for those who may release, or once anything was released."""
     return columns.release or any(
-        line.retainage_released_this_period or line.retainage_released_previous
-        for line in lines
+        line.retainage_released_this_period or line.retainage_released_previous for line in lines
     )
 
 
@@ -596,6 +596,7 @@ _TOP_FIELDS = {
     "attachment": ("Attachment", "text"),
     "number": ("Number", "text"),
 }
+HISTORY_SHOWN = 6
 _LINE_KEY = re.compile(r"line (?P<item>.+) (?P<field>[a-z_]+)")
 
 
@@ -606,13 +607,24 @@ def _history(pay_app: PayApp) -> list[HistoryItem]:
     )
     items = []
     for event in events.order_by("created_at", "id"):
-        changes = [_change_in_words(key, old, new) for key, old, new in event.change_list]
+        main: list[tuple[str, str, str]] = []
+        more: list[tuple[str, str, str]] = []
+        for key, old, new in event.change_list:
+            words = _change_in_words(key, old, new)
+            # A review's approvals and an edit's many cells are detail; status, money due and
+            # rejections (with their reasons) are what a reader looks for.
+            detail = key.startswith("line ") and not str(new or "").startswith("rejected")
+            (more if detail else main).append(words)
+        if len(main) + len(more) <= HISTORY_SHOWN:
+            main, more = [*main, *more], []
+        main.sort(key=lambda change: change[0] != "Status")
         items.append(
             HistoryItem(
                 when=event.created_at,
                 who=event.actor.display_name if event.actor else "sitebill",
                 what=_ACTIONS.get(event.action, event.action.replace("_", " ").capitalize()),
-                changes=changes,
+                changes=main,
+                more=more,
                 reason=event.reason,
             )
         )
