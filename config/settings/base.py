@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "sitebill.contracts",
     "sitebill.billing",
     "sitebill.notifications",
+    "sitebill.erp",
     "sitebill.web",
     "sitebill.api",
 ]

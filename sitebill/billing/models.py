@@ -256,3 +256,54 @@ class Attachment(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class PayAppSource(models.Model):
+    """A progress billing that an MC/Client pay app was prefilled from (DOMAIN.md §5.5).
+
+    `source_version` is the source's version when it was used: a source whose version moved on
+    since (it was edited, re-reviewed or corrected) is flagged on the client pay app.
+    """
+
+    client_pay_app = models.ForeignKey(PayApp, on_delete=models.CASCADE, related_name="sources")
+    source = models.ForeignKey(PayApp, on_delete=models.PROTECT, related_name="used_by")
+    source_version = models.PositiveIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["client_pay_app", "source"], name="pay_app_source_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.client_pay_app} <- {self.source}"
+
+
+class Payment(models.Model):
+    """Money paid to a vendor against a progress billing, or received from the client."""
+
+    class Method(models.TextChoices):
+        CHECK = "check", "Check"
+        ACH = "ach", "ACH"
+        WIRE = "wire", "Wire"
+        CARD = "card", "Card"
+        OTHER = "other", "Other"
+
+    pay_app = models.ForeignKey(PayApp, on_delete=models.PROTECT, related_name="payments")
+    date = models.DateField()
+    amount = MoneyField()
+    method = models.CharField(max_length=10, choices=Method.choices)
+    reference = models.CharField(max_length=100, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["pay_app", "date", "id"]
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="payment_positive")]
+
+    def __str__(self) -> str:
+        return f"{self.amount} on {self.date} for {self.pay_app}"

@@ -422,6 +422,11 @@ class StatusCorrectionForm(forms.Form):
         help_text="Recorded in the history with your name.",
     )
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # The review form on the same page has a "status" too: keep the ids apart.
+        kwargs.setdefault("auto_id", "correction_%s")
+        super().__init__(*args, **kwargs)
+
 
 class AttachmentForm(forms.Form):
     file = forms.FileField(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import zipfile
 
@@ -172,6 +173,20 @@ def test_another_vendors_contact_gets_not_found(world):
         attachment_add(
             actor=world.other_contact, pay_app=pay_app, file=upload("a.pdf", PDF), name=""
         )
+
+
+def test_a_contact_cannot_attach_to_its_draft_after_the_due_date(world):
+    # given
+    pay_app = draft(world)
+    world.period.due_date = dt.date(2020, 1, 31)
+    world.period.save(update_fields=["due_date"])
+    # when
+    with pytest.raises(ValidationFailed) as refused:
+        attachment_add(actor=world.contact, pay_app=pay_app, file=upload("a.pdf", PDF), name="")
+    # then
+    assert refused.value.code == "past_due"
+    assert not Attachment.objects.exists()
+    attachment_add(actor=world.standard, pay_app=pay_app, file=upload("a.pdf", PDF), name="")
 
 
 def test_under_review_only_an_admin_attaches_and_nobody_once_approved(world):

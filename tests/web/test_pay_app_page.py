@@ -732,6 +732,34 @@ def test_a_contact_cannot_submit_a_draft_after_the_due_date(login, world):
     assertContains(response, "The due date (Jan 31, 2020) has passed", status_code=400)
 
 
+def test_after_the_due_date_the_contacts_draft_is_the_contractors_to_finish(login, world):
+    # given
+    pay_app = new_pay_app(world)
+    first = lines_of(pay_app)[0]
+    world.period.due_date = dt.date(2020, 1, 31)
+    world.period.save(update_fields=["due_date"])
+    # when
+    page = login("contact").get(url(pay_app))
+    saved = login("contact").post(
+        url(pay_app), {"version": "1", cell(first, "work_completed_this_period"): "10"}
+    )
+    admin_page = login("admin").get(url(pay_app))
+    # then
+    assertContains(
+        page,
+        "The due date (Jan 31, 2020) has passed: this Draft can no longer be changed or "
+        "submitted by the vendor. Ask the contractor.",
+    )
+    assert [name for name in parse(page).inputs if name.startswith("line-")] == []
+    assert saved.status_code == 400
+    assertContains(
+        saved, "Nothing was saved: The due date (Jan 31, 2020) has passed", status_code=400
+    )
+    assert cell(first, "work_completed_this_period") in parse(admin_page).inputs
+    first.refresh_from_db()
+    assert first.work_completed_this_period == D("0.00")
+
+
 def test_the_latest_draft_is_deleted_after_a_confirm_step(login, world):
     # given
     pay_app = new_pay_app(world)
@@ -960,9 +988,9 @@ def test_the_commitment_page_lists_its_pay_apps_and_offers_create(login, world, 
 
 
 # --------------------------------------------------------------------------------------------
-# Bugs found in services/pay_apps.py while building the page: the page guards against them
-# (see test_work_to_date_below_zero_is_refused_next_to_the_cell_not_a_server_error); the
-# services should refuse with ValidationFailed instead of letting calculations' ValueError out.
+# Found while building the page (fixed in services/pay_apps.py `_check_row`): the service
+# refuses rows the arithmetic does not allow with ValidationFailed, not calculations' ValueError
+# (a 500). The page checks them too, with the preview, before calling the service.
 
 
 def test_service_refuses_work_to_date_below_zero_with_validation_failed(world):

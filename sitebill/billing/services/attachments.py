@@ -3,7 +3,8 @@
 Invariants:
 - The same people attach and remove files as edit the lines (`transitions.check_edit`): contacts
   and Standard users in Draft or Revise & Resubmit, Admins in any status that is not approved;
-  only on the latest pay app of the commitment. Read Only users never.
+  only on the latest pay app of the commitment; a contact's Draft not after the due date. Read
+  Only users never.
 - A file is at most `MAX_BYTES` and must BE a PDF, an image or an office document: its first
   bytes are read (a renamed .exe stays an .exe), and its name must end with an extension of the
   kind found. The stored file gets a random name with that extension; the person's file name is
@@ -27,6 +28,7 @@ from typing import IO, Any
 
 from django.core.files.base import File
 from django.db import transaction
+from django.utils import timezone
 
 from sitebill.accounts.access import Role, require_role
 from sitebill.billing import transitions
@@ -141,11 +143,18 @@ def attachment_content_type(attachment: Attachment) -> str:
 def _lock_for_attachments(*, actor: Any, pay_app: PayApp) -> PayApp:
     locked = (
         PayApp.objects.select_for_update()
-        .select_related("contract", "contract__project")
+        .select_related("contract", "contract__project", "billing_period")
         .get(pk=pay_app.pk)
     )
     role = require_role(actor, locked.contract, Role.CONTACT)
     transitions.check_edit(role, locked.status)
+    due = locked.billing_period.due_date
+    if role == Role.CONTACT and locked.status == PayApp.Status.DRAFT and timezone.localdate() > due:
+        raise ValidationFailed(
+            f"The due date ({due:%b %d, %Y}) has passed: a Draft can no longer be changed by "
+            "the vendor. Ask the contractor.",
+            code="past_due",
+        )
     latest = locked.contract.pay_apps.order_by("-number").values_list("pk", flat=True).first()
     if latest != locked.pk:
         raise Conflict(

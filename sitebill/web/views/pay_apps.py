@@ -255,6 +255,15 @@ def _columns(pay_app: PayApp, role: Role) -> GridColumns:
     )
 
 
+def _past_due_for_vendor(pay_app: PayApp, role: Role) -> bool:
+    """A contact's Draft after the due date is the contractor's to finish (DOMAIN.md §4)."""
+    return (
+        role == Role.CONTACT
+        and pay_app.status == S.DRAFT
+        and timezone.localdate() > pay_app.billing_period.due_date
+    )
+
+
 def _version(data: QueryDict) -> int:
     """The version the page was rendered with; a missing one is stale, never "skip the check"."""
     try:
@@ -307,11 +316,10 @@ def pay_app_detail(request: HttpRequest, pay_app_id: int) -> HttpResponse:
         )
     except ValidationFailed as error:
         edit.grid_errors = error.fields
-        heading = (
-            "Not saved: this project does not allow billing above the scheduled value."
-            if error.code == "overbilling"
-            else NOT_SAVED
-        )
+        if error.code == "overbilling":
+            heading = "Not saved: this project does not allow billing above the scheduled value."
+        else:
+            heading = NOT_SAVED if error.fields else f"Nothing was saved: {error.message}"
         edit.alerts.append(("error", heading))
         return _render_page(request, pay_app, role, lines, edit, status=400)
     except Conflict as error:
@@ -389,6 +397,16 @@ def _render_page(
 ) -> HttpResponse:
     is_latest = _is_latest(pay_app)
     may_edit = transitions.can_edit(role, pay_app.status) and is_latest
+    if may_edit and _past_due_for_vendor(pay_app, role):
+        may_edit = False
+        due = pay_app.billing_period.due_date
+        state.alerts.append(
+            (
+                "info",
+                f"The due date ({due:%b %-d, %Y}) has passed: this Draft can no longer be "
+                "changed or submitted by the vendor. Ask the contractor.",
+            )
+        )
     review_open = role == Role.ADMIN and pay_app.status in REVIEW_STATUSES
     if state.mode == "edit" and may_edit:
         mode = "edit"

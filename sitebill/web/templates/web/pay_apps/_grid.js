@@ -17,6 +17,9 @@
   if (!grid) return;
   var dirty = false;
   var submitting = false;
+  // The values the preview in flight was computed from: a cell typed into since then is never
+  // overwritten by that preview's answer (previews are queued, one at a time).
+  var sent = {};
 
   function column(name) {
     return Array.prototype.slice.call(grid.querySelectorAll('input[data-col="' + name + '"]'));
@@ -45,6 +48,12 @@
     }
   });
   grid.addEventListener("submit", function () { submitting = true; });
+  grid.addEventListener("htmx:beforeRequest", function () {
+    sent = {};
+    grid.querySelectorAll("input[data-col]").forEach(function (input) {
+      sent[input.id] = input.value;
+    });
+  });
   window.addEventListener("beforeunload", function (event) {
     if (dirty && !submitting) {
       event.preventDefault();
@@ -58,6 +67,7 @@
       ["work_completed_this_period", "percent_complete"].forEach(function (field) {
         var input = document.getElementById("line-" + id + "-" + field);
         if (!input || input.dataset.entry === values.entry) return;
+        if (input.value !== sent[input.id]) return;
         var focused = input === document.activeElement;
         if (focused && input.value !== input.dataset.focusValue) return;
         if (input.value !== values[field]) {
