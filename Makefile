@@ -8,7 +8,7 @@ BIN    := $(VENV)/bin
 PORT   ?= 8000
 export DJANGO_SETTINGS_MODULE ?= config.settings.dev
 
-.PHONY: run test lint typecheck migrations-check pytest pytest-postgres arithmetic lock clean
+.PHONY: run test lint typecheck migrations-check pytest pytest-postgres arithmetic lock clean deploy-check
 
 $(BIN)/.installed: requirements.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "sitebill needs Python 3.11 or newer")'
@@ -59,6 +59,14 @@ arithmetic: $(BIN)/.installed
 		tests/billing/test_published_examples.py tests/core/test_money.py \
 		--cov=sitebill.billing.calculations --cov=sitebill.core.money --cov-branch \
 		--cov-report=term-missing --cov-fail-under=100
+
+# Django's deployment checklist against the production settings, with throwaway values for the
+# variables they require: any warning fails it (config/settings/prod.py).
+DEPLOY_CHECK_SECRET_KEY := throwaway-deploy-check-key-not-secret-0123456789-abcdefghijklmno
+deploy-check: $(BIN)/.installed
+	DJANGO_SETTINGS_MODULE=config.settings.prod SECRET_KEY=$(DEPLOY_CHECK_SECRET_KEY) \
+		ALLOWED_HOSTS=billing.example.com EMAIL_HOST=smtp.example.com \
+		$(BIN)/python manage.py check --deploy --fail-level WARNING
 
 lock:
 	rm -rf /tmp/sitebill-lock && $(PYTHON) -m venv /tmp/sitebill-lock

@@ -10,6 +10,7 @@ Environment variables:
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -35,6 +36,8 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "axes",
     "django_htmx",
     "sitebill.core",
     "sitebill.accounts",
@@ -48,6 +51,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "sitebill.core.csp.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -55,6 +59,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes asks: turns a locked-out log-in into sitebill.accounts.throttling's 429.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -99,6 +105,29 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
+# Log-in throttling (sitebill/accounts/throttling.py): 5 failures lock the (email, address) pair
+# out for 15 minutes, never an address alone (an office behind one NAT address is many people).
+AUTHENTICATION_BACKENDS = [
+    "sitebill.accounts.throttling.LoginThrottleBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_USERNAME_FORM_FIELD = "username"  # the email box of the log-in form (AuthenticationForm)
+AXES_USERNAME_CALLABLE = "sitebill.accounts.throttling.login_username"
+AXES_CLIENT_IP_CALLABLE = "sitebill.accounts.throttling.client_ip_address"
+AXES_LOCKOUT_CALLABLE = "sitebill.accounts.throttling.lockout_response"
+# How many trusted reverse proxies stand in front of the app (their X-Forwarded-For is believed).
+SITEBILL_PROXY_COUNT = int(os.environ.get("SITEBILL_PROXY_COUNT", "0"))
+
+# Response headers (the Content-Security-Policy comes from sitebill.core.csp).
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
 LOGIN_URL = "web:login"
 LOGIN_REDIRECT_URL = "web:home"
 LOGOUT_REDIRECT_URL = "web:login"
@@ -125,6 +154,9 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "sitebill.api.errors.exception_handler",
     "COERCE_DECIMAL_TO_STRING": True,
+    # No OPTIONS introspection: the views have no serializer_class to describe (the OpenAPI
+    # schema at /api/schema/ is the description), so OPTIONS answers 405.
+    "DEFAULT_METADATA_CLASS": None,
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 SPECTACULAR_SETTINGS = {
@@ -132,7 +164,15 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Progress billing for construction: commitments, pay apps (G702/G703), review.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI from our own static files (drf-spectacular-sidecar): no CDN, CSP 'self'.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "sitebill.api.pagination.document_page_errors",
+    ],
     # One name per choice set that several schemas share ("status", "kind"): without these the
     # generator invents hashed names and `spectacular --fail-on-warn` fails.
     "ENUM_NAME_OVERRIDES": {

@@ -2,7 +2,8 @@
 
 The token is DRF's authtoken (one per user, sent as `Authorization: Token <key>`). Asking again
 returns the same token. Wrong email, wrong password and a deactivated account all get the same
-400, so the answer never tells whether an email has an account.
+400, so the answer never tells whether an email has an account. Five failures for one email from
+one address lock that pair out for 15 minutes (429, sitebill/accounts/throttling.py).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from sitebill.accounts.throttling import throttling_record_success
 from sitebill.api.serializers import ErrorSerializer, InputSerializer
 from sitebill.core.exceptions import ValidationFailed
 
@@ -52,6 +54,10 @@ class TokenObtain(APIView):
             400: OpenApiResponse(
                 ErrorSerializer, description="Missing fields, or wrong email or password."
             ),
+            429: OpenApiResponse(
+                ErrorSerializer,
+                description="Too many failed log-in attempts for this email from this address.",
+            ),
         },
     )
     def post(self, request: Request) -> Response:
@@ -65,5 +71,6 @@ class TokenObtain(APIView):
         )
         if user is None:
             raise ValidationFailed(INVALID_CREDENTIALS, code="invalid_credentials")
+        throttling_record_success(request=request._request, user=user)
         token, _ = Token.objects.get_or_create(user=user)
         return Response({"token": token.key}, status=status.HTTP_200_OK)

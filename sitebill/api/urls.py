@@ -3,7 +3,7 @@
 from django.urls import path
 
 from sitebill.api.auth import TokenObtain
-from sitebill.api.views import billing, setup, sov_import
+from sitebill.api.views import billing, documents, erp, reports, setup, sov_import
 
 app_name = "api"
 
@@ -25,6 +25,12 @@ urlpatterns = [
         "projects/<int:project_id>/members/",
         setup.ProjectMembers.as_view(),
         name="project-members",
+    ),
+    # The project dashboard (sitebill/api/views/reports.py)
+    path(
+        "projects/<int:project_id>/dashboard/",
+        reports.ProjectDashboard.as_view(),
+        name="project-dashboard",
     ),
     # Commitments (subcontracts, purchase orders) and their change orders
     path(
@@ -68,6 +74,17 @@ urlpatterns = [
         "client-contracts/<int:client_contract_id>/change-orders/",
         setup.ClientContractChangeOrders.as_view(),
         name="client-contract-change-orders",
+    ),
+    # MC/Client payment applications (upstream)
+    path(
+        "client-contracts/<int:client_contract_id>/pay-apps/",
+        billing.ClientContractPayApps.as_view(),
+        name="client-contract-pay-apps",
+    ),
+    path(
+        "client-pay-apps/<int:pay_app_id>/",
+        billing.ClientPayAppDetail.as_view(),
+        name="client-pay-app",
     ),
     # Billing periods
     path(
@@ -130,5 +147,38 @@ urlpatterns = [
         "pay-apps/<int:pay_app_id>/history/",
         billing.PayAppHistory.as_view(),
         name="pay-app-history",
+    ),
+    # Pay app documents (sitebill/api/views/documents.py)
+    path("pay-apps/<int:pay_app_id>/pdf/", documents.PayAppPdf.as_view(), name="pay-app-pdf"),
+    path("pay-apps/<int:pay_app_id>/csv/", documents.PayAppCsv.as_view(), name="pay-app-csv"),
+    path("pay-apps/<int:pay_app_id>/xlsx/", documents.PayAppXlsx.as_view(), name="pay-app-xlsx"),
+    # Payments and the ERP export queue (sitebill/api/views/erp.py)
+    path(
+        "pay-apps/<int:pay_app_id>/payments/", erp.PayAppPayments.as_view(), name="pay-app-payments"
+    ),
+    path(
+        "projects/<int:project_id>/erp-exports/",
+        erp.ProjectErpExports.as_view(),
+        name="project-erp-exports",
+    ),
+    path(
+        "projects/<int:project_id>/erp-exports/<int:export_id>/",
+        erp.ErpExportDetail.as_view(),
+        name="erp-export",
+    ),
+    path(
+        "projects/<int:project_id>/erp-exports/<int:export_id>/accept/",
+        erp.ErpExportAccept.as_view(),
+        name="erp-export-accept",
+    ),
+    path(
+        "projects/<int:project_id>/erp-exports/<int:export_id>/reject/",
+        erp.ErpExportReject.as_view(),
+        name="erp-export-reject",
+    ),
+    path(
+        "projects/<int:project_id>/erp-exports/<int:export_id>/file/",
+        erp.ErpExportFile.as_view(),
+        name="erp-export-file",
     ),
 ]

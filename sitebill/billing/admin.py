@@ -1,6 +1,14 @@
 from django.contrib import admin
 
-from sitebill.billing.models import Attachment, BillingPeriod, Invite, PayApp, PayAppLine
+from sitebill.billing.models import (
+    Attachment,
+    BillingPeriod,
+    Invite,
+    PayApp,
+    PayAppLine,
+    PayAppSource,
+    Payment,
+)
 
 
 @admin.register(BillingPeriod)
@@ -35,3 +43,14 @@ class PayAppLineAdmin(admin.ModelAdmin):
 @admin.register(Attachment)
 class AttachmentAdmin(admin.ModelAdmin):
     list_display = ["pay_app", "name", "uploaded_by", "created_at"]
+
+
+@admin.register(Payment)
+class PaymentAdmin(admin.ModelAdmin):
+    list_display = ["pay_app", "date", "amount", "method", "reference", "recorded_by"]
+    list_filter = ["method"]
+
+
+@admin.register(PayAppSource)
+class PayAppSourceAdmin(admin.ModelAdmin):
+    list_display = ["client_pay_app", "source", "source_version", "created_at"]

@@ -10,7 +10,7 @@ import copy
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Protocol
+from typing import Any, Protocol
 
 from django.db.models import Prefetch, QuerySet
 
@@ -237,3 +237,58 @@ def work_percent_to_date(line: PayAppLine, rounding: str) -> Decimal:
         scheduled_value=line.scheduled_value,
         rounding=as_rounding(rounding),
     )
+
+
+# --------------------------------------------------------------------------------------------
+# The project's pay app list (its page and its CSV/XLSX exports share these)
+
+
+@dataclass(frozen=True)
+class PayAppListRow:
+    """A row of the pay app list: the pay app and its two money columns."""
+
+    pay_app: PayApp
+    work_this_period: Decimal  # Σ E
+    current_payment_due: Decimal  # G702 line 8
+
+
+def pay_app_list(
+    pay_apps: QuerySet[PayApp],
+    *,
+    billing_period: BillingPeriod | None = None,
+    status: str = "",
+    vendor: Any = None,
+) -> QuerySet[PayApp]:
+    """`pay_apps` (already scoped to the user) filtered, newest period first, lines prefetched.
+
+    None or "" leaves a filter off. The lines are prefetched in position order, so rows built
+    with `pay_app_list_rows` cost no query per pay app.
+    """
+    filters: dict[str, Any] = {}
+    if billing_period is not None:
+        filters["billing_period"] = billing_period
+    if status:
+        filters["status"] = status
+    if vendor is not None:
+        filters["contract__counterparty"] = vendor
+    return (
+        pay_apps.filter(**filters)
+        .select_related("contract", "contract__project", "contract__counterparty", "billing_period")
+        .prefetch_related(Prefetch("lines", queryset=PayAppLine.objects.order_by("position", "id")))
+        .order_by("-billing_period__number", "contract__number", "-number", "pk")
+    )
+
+
+def pay_app_list_rows(pay_apps: Iterable[PayApp]) -> list[PayAppListRow]:
+    """The list's rows, figures computed from the prefetched lines (no query per pay app)."""
+    rows = []
+    for pay_app in pay_apps:
+        figures = figures_for_lines(pay_app, list(pay_app.lines.all()))
+        rows.append(
+            PayAppListRow(
+                pay_app=pay_app,
+                work_this_period=figures.totals.work_completed_this_period,
+                current_payment_due=figures.g702.current_payment_due,
+            )
+        )
+    return rows

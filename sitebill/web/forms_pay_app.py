@@ -395,10 +395,14 @@ class ReviewForm(forms.Form):
         super().__init__(*args, **kwargs)
         field_ = self.fields["status"]
         assert isinstance(field_, forms.ChoiceField)
+        # No outcome is preselected: Enter in a reason cell must never approve by accident.
         field_.choices = [
-            (status.value, status.label)
-            for status in REVIEW_OUTCOMES
-            if status.value != current_status
+            ("", "Choose an outcome"),
+            *(
+                (status.value, status.label)
+                for status in REVIEW_OUTCOMES
+                if status.value != current_status
+            ),
         ]
 
 

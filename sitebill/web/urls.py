@@ -5,6 +5,9 @@ from sitebill.web.forms import EmailLoginForm
 from sitebill.web.views import (
     contracts,
     dashboard,
+    dashboard_project,
+    documents,
+    erp,
     home,
     invites,
     pay_app_lists,
@@ -26,6 +29,22 @@ urlpatterns = [
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # Password change: Django's view keeps this session and ends the user's other sessions.
+    path(
+        "password-change/",
+        auth_views.PasswordChangeView.as_view(
+            template_name="web/registration/password_change_form.html",
+            success_url=reverse_lazy("web:password_change_done"),
+        ),
+        name="password_change",
+    ),
+    path(
+        "password-change/done/",
+        auth_views.PasswordChangeDoneView.as_view(
+            template_name="web/registration/password_change_done.html"
+        ),
+        name="password_change_done",
+    ),
     # Password reset ("Set or reset your password" on the login page): Django's views, our pages.
     path(
         "password-reset/",
@@ -82,7 +101,67 @@ urlpatterns = [
         progress_billings.progress_billings_send_invites,
         name="progress_billings_send_invites",
     ),
+    path(
+        "client-contracts/<int:contract_id>/pay-apps/new/",
+        progress_billings.client_pay_app_new,
+        name="client_pay_app_new",
+    ),
+    path(
+        "client-pay-apps/<int:pay_app_id>/sources/",
+        progress_billings.client_pay_app_sources,
+        name="client_pay_app_sources",
+    ),
     path("projects/<int:project_id>/pay-apps/", pay_app_lists.pay_app_list, name="pay_apps"),
+    # The project dashboard and its downloads (sitebill/web/views/dashboard_project.py)
+    path(
+        "projects/<int:project_id>/dashboard/",
+        dashboard_project.project_dashboard_page,
+        name="project_dashboard",
+    ),
+    path(
+        "projects/<int:project_id>/dashboard.csv",
+        dashboard_project.project_dashboard_csv,
+        name="project_dashboard_csv",
+    ),
+    path(
+        "projects/<int:project_id>/dashboard.xlsx",
+        dashboard_project.project_dashboard_xlsx,
+        name="project_dashboard_xlsx",
+    ),
+    path(
+        "projects/<int:project_id>/dashboard.svg",
+        dashboard_project.project_dashboard_svg,
+        name="project_dashboard_svg",
+    ),
+    # Payments and the ERP export queue (sitebill/web/views/erp.py)
+    path("projects/<int:project_id>/erp-exports/", erp.erp_exports, name="erp_exports"),
+    path(
+        "projects/<int:project_id>/erp-exports/send/",
+        erp.erp_export_send,
+        name="erp_export_send",
+    ),
+    path(
+        "projects/<int:project_id>/erp-exports/<int:export_id>/accept/",
+        erp.erp_export_accept,
+        name="erp_export_accept",
+    ),
+    path(
+        "projects/<int:project_id>/erp-exports/<int:export_id>/reject/",
+        erp.erp_export_reject,
+        name="erp_export_reject",
+    ),
+    path(
+        "projects/<int:project_id>/erp-exports/<int:export_id>/file/",
+        erp.erp_export_file,
+        name="erp_export_file",
+    ),
+    path(
+        "pay-apps/<int:pay_app_id>/payments/",
+        erp.pay_app_payment_add,
+        name="pay_app_payment_add",
+    ),
+    path("projects/<int:project_id>/pay-apps.csv", documents.pay_apps_csv, name="pay_apps_csv"),
+    path("projects/<int:project_id>/pay-apps.xlsx", documents.pay_apps_xlsx, name="pay_apps_xlsx"),
     path("billing/", dashboard.contact_dashboard, name="contact_dashboard"),
     re_path(
         r"^invites/(?P<invite_id>[0-9]+)/(?P<action>accept|decline)/$",
@@ -116,6 +195,10 @@ urlpatterns = [
     # Pay app pages (sitebill/web/views/pay_apps.py)
     path("commitments/<int:contract_id>/pay-apps/new/", pay_apps.pay_app_new, name="pay_app_new"),
     path("pay-apps/<int:pay_app_id>/", pay_apps.pay_app_detail, name="pay_app"),
+    # Pay app documents (sitebill/web/views/documents.py)
+    path("pay-apps/<int:pay_app_id>/pdf/", documents.pay_app_pdf, name="pay_app_pdf"),
+    path("pay-apps/<int:pay_app_id>/csv/", documents.pay_app_csv, name="pay_app_csv"),
+    path("pay-apps/<int:pay_app_id>/xlsx/", documents.pay_app_xlsx, name="pay_app_xlsx"),
     path(
         "pay-apps/<int:pay_app_id>/preview/",
         pay_apps.pay_app_preview_view,

@@ -74,7 +74,7 @@ def test_every_error_answer_has_the_error_body(schema):
 @pytest.mark.parametrize(
     ("path", "method", "statuses"),
     [
-        ("/api/v1/auth/token/", "post", {"200", "400"}),
+        ("/api/v1/auth/token/", "post", {"200", "400", "429"}),
         ("/api/v1/companies/", "post", {"201", "400", "401", "403"}),
         ("/api/v1/projects/{project_id}/", "get", {"200", "401", "404"}),
         ("/api/v1/projects/{project_id}/commitments/", "post", {"201", "400", "401", "403", "404"}),
@@ -115,3 +115,27 @@ def test_a_browser_opening_an_endpoint_gets_json(world, api):
     assert response.status_code == 200
     assert response["Content-Type"] == "application/json"
     assert response.json()["number"] == "SC-001"
+
+
+def test_a_url_no_view_answers_gets_the_json_error_under_api(client, db):
+    response = client.get("/api/v1/pay-apps/-5/")
+    assert response.status_code == 404
+    assert response.json() == {"message": "Not found.", "code": "not_found", "fields": {}}
+
+
+def test_a_page_that_does_not_exist_is_a_400_naming_page(world):
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    api.force_authenticate(world.admin)
+    response = api.get("/api/v1/projects/?page=0")
+    assert response.status_code == 400
+    assert response.json()["fields"] == {"page": ["Give a page number from 1 to the last page."]}
+
+
+def test_options_is_not_offered(world):
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    api.force_authenticate(world.admin)
+    assert api.options("/api/v1/projects/").status_code == 405

@@ -59,10 +59,7 @@ roundings: st.SearchStrategy[Rounding] = st.sampled_from(["half_up", "half_even"
 # drawn share of their bound, rounded to the cent, which keeps each example cheap.
 scheduled_values = money("0.00", "1000000.00")
 stored_amounts = money("0.00", "100000.00")
-held_amounts = money("-100000.00", "100000.00")
-shares = st.decimals(
-    min_value=Decimal("0"), max_value=Decimal("1"), places=4, allow_nan=False, allow_infinity=False
-)
+shares = st.integers(min_value=0, max_value=10_000).map(lambda n: Decimal(n).scaleb(-4))
 DEDUCTIVE, DEDUCTIVE_PREVIOUS, CHANGE_ORDER, CHANGE_ORDER_PREVIOUS = 0, 1, 2, 3
 line_kinds = st.integers(min_value=0, max_value=6)  # 4 to 6: ordinary SOV lines
 
@@ -78,11 +75,10 @@ def line_inputs(
     rounding: Rounding,
     *,
     with_releases: bool = True,
-    ordinary_only: bool = False,
 ) -> LineInput:
     """A valid G703 row: ordinary or deductive, credits, overbilling and releases included."""
     kind = draw(line_kinds)
-    deductive = kind in (DEDUCTIVE, DEDUCTIVE_PREVIOUS) and not ordinary_only
+    deductive = kind in (DEDUCTIVE, DEDUCTIVE_PREVIOUS)
     if deductive:
         scheduled = multiply(draw(scheduled_values), Decimal("-0.1"))
         reach = scheduled * 2
@@ -100,7 +96,7 @@ def line_inputs(
         )
         released_previous = share_of(gross, draw(shares))
         released_now = share_of(gross - released_previous, draw(shares))
-    is_change_order = kind <= CHANGE_ORDER_PREVIOUS and not ordinary_only
+    is_change_order = kind <= CHANGE_ORDER_PREVIOUS
     return LineInput(
         scheduled_value=scheduled,
         work_completed_previous=previous,
@@ -110,7 +106,8 @@ def line_inputs(
         retainage_stored_percent=stored_rate,
         retainage_released_previous=released_previous,
         retainage_released_this_period=released_now,
-        previous_retainage_held=draw(held_amounts),
+        # what the previous pay app held on D at the work rate (nothing stored then)
+        previous_retainage_held=percent_of(previous, work_rate, rounding),
         is_change_order=is_change_order,
         change_order_previous=is_change_order
         and kind in (DEDUCTIVE_PREVIOUS, CHANGE_ORDER_PREVIOUS),
@@ -121,17 +118,22 @@ rule_amounts = money("0.00", "500000.00")
 contract_values = money("0.00", "100000.00")
 small_stored_amounts = money("0.00", "10000.00")
 certificates = money("-1000000.00", "10000000.00")
+line_counts = st.integers(min_value=1, max_value=2)
+period_counts = st.integers(min_value=1, max_value=3)
+
+
+rule_counts = st.integers(min_value=1, max_value=5)
+rule_kinds = st.sampled_from(RETAINAGE_LIMITS)
 
 
 @st.composite
-def retainage_rules(
-    draw: st.DrawFn, *, kinds: tuple[str, ...] = RETAINAGE_LIMITS
-) -> list[RetainageRule]:
+def retainage_rules(draw: st.DrawFn) -> list[RetainageRule]:
+    """One to five sliding-scale rules of any kind (API.md `retainage_rules`)."""
     rules = []
-    for _ in range(draw(st.integers(min_value=1, max_value=5))):
-        until = draw(st.sampled_from(kinds))
+    for _ in range(draw(rule_counts)):
+        until = draw(rule_kinds)
         limit = draw(rule_amounts) if until == "amount_held" else draw(rates)
-        rules.append(RetainageRule(rate=draw(rates), until=until, limit=limit))  # type: ignore[arg-type]
+        rules.append(RetainageRule(rate=draw(rates), until=until, limit=limit))
     return rules
 
 
@@ -139,7 +141,7 @@ def retainage_rules(
 def pay_apps(draw: st.DrawFn) -> tuple[PayAppResult, list[LineInput]]:
     rounding = draw(roundings)
     sliding = draw(st.booleans())
-    lines = draw(st.lists(line_inputs(rounding, with_releases=not sliding), max_size=4))
+    lines = draw(st.lists(line_inputs(rounding, with_releases=not sliding), max_size=3))
     rules = draw(retainage_rules()) if sliding else []
     result = compute_pay_app(
         lines,
@@ -203,7 +205,6 @@ def test_g702_always_ties_to_the_g703(case: tuple[PayAppResult, list[LineInput]]
     assert totals.retainage_this_period == sum((row.retainage_this_period for row in rows), ZERO)
     # and every figure is an amount to the cent
     for figure in [*vars_of(g702), *vars_of(totals), *(v for row in rows for v in vars_of(row))]:
-        assert figure == to_money(figure)
         assert figure.as_tuple().exponent == -2
 
 
@@ -217,15 +218,19 @@ def vars_of(value: object) -> list[Decimal]:
 
 
 @given(st.data())
-def test_each_row_adds_up(data: st.DataObject) -> None:
-    # given
+def test_each_row_adds_up_and_the_next_pay_app_starts_from_its_d_plus_e(
+    data: st.DataObject,
+) -> None:
+    # given any row whose releases stay within what it holds
     rounding = data.draw(roundings)
     line = data.draw(line_inputs(rounding))
 
     # when
     row = compute_line(line, rounding=rounding)
+    aia = start_next_line(row, move_stored_to_previous=False)
+    moved = start_next_line(row, move_stored_to_previous=True)
 
-    # then
+    # then G = D + E + F, H = C - G, and retainage is rounded once per part
     d, e, f = (
         line.work_completed_previous,
         line.work_completed_this_period,
@@ -244,49 +249,21 @@ def test_each_row_adds_up(data: st.DataObject) -> None:
     assert row.retainage_this_period == row.retainage_held - line.previous_retainage_held
     # (G and C are on the same side of zero, so "beyond C" is "larger in size")
     assert row.overbilled == (abs(row.total_completed_and_stored) > abs(line.scheduled_value))
-
-
-@given(st.data())
-def test_retainage_held_is_never_negative_when_releases_stay_within_the_holding(
-    data: st.DataObject,
-) -> None:
-    # given an ordinary line (C >= 0) whose releases never exceed what it held
-    rounding = data.draw(roundings)
-    line = data.draw(line_inputs(rounding, ordinary_only=True))
-
-    # when
-    row = compute_line(line, rounding=rounding)
-
-    # then
-    assert row.retainage_held >= 0
-    assert row.retainage_held_on_work >= 0
-    assert row.retainage_held_on_stored >= 0
-
-
-# --- Carry-forward ------------------------------------------------------------------------------
-
-
-@given(st.data())
-def test_the_next_pay_app_starts_from_this_d_plus_e(data: st.DataObject) -> None:
-    # given
-    rounding = data.draw(roundings)
-    row = compute_line(data.draw(line_inputs(rounding)), rounding=rounding)
-
-    # when
-    aia = start_next_line(row, move_stored_to_previous=False)
-    moved = start_next_line(row, move_stored_to_previous=True)
-
-    # then D = D + E (AIA), or G when stored materials move into previous work
-    assert (
-        aia.work_completed_previous == row.work_completed_previous + row.work_completed_this_period
-    )
-    assert aia.materials_presently_stored == row.materials_presently_stored
+    # and retainage held is never negative on an ordinary line (never positive on a deduction)
+    held = (row.retainage_held, row.retainage_held_on_work, row.retainage_held_on_stored)
+    if line.scheduled_value >= 0:
+        assert min(held) >= 0
+    else:
+        assert max(held) <= 0
+    # and the next pay app's D is this D + E (AIA), or this G when stored materials move into
+    # previous work; its E starts at 0 and, with nothing entered, it retains nothing more
+    assert aia.work_completed_previous == d + e
+    assert aia.materials_presently_stored == f
     assert moved.work_completed_previous == row.total_completed_and_stored
     assert moved.materials_presently_stored == ZERO
     assert aia.work_completed_this_period == moved.work_completed_this_period == ZERO
     assert aia.previous_retainage_held == row.retainage_held
     assert aia.retainage_released_previous == row.retainage_released_to_date
-    # and with nothing entered, the next row holds the same retainage as this one
     assert compute_line(aia, rounding=rounding).retainage_this_period == ZERO
 
 
@@ -304,10 +281,10 @@ def test_over_the_life_of_a_contract_the_payments_add_up_to_the_last_line_6(
             retainage_work_percent=data.draw(rates),
             retainage_stored_percent=data.draw(rates),
         )
-        for _ in range(data.draw(st.integers(min_value=1, max_value=3)))
+        for _ in range(data.draw(line_counts))
     ]
     paid = previous_certificates = ZERO
-    for _ in range(data.draw(st.integers(min_value=1, max_value=3))):
+    for _ in range(data.draw(period_counts)):
         entered = [
             replace(
                 line,
@@ -440,24 +417,24 @@ def test_a_row_rounds_the_same_both_ways_unless_a_figure_is_a_half_cent_tie(
             allow_infinity=False,
         ),
         min_size=1,
-        max_size=12,
+        max_size=8,
     ).filter(lambda weights: sum(weights) != 0),
 )
 def test_spread_always_sums_exactly_to_the_total(total: Decimal, weights: list[Decimal]) -> None:
     # when
-    shares = spread_proportionally(total=total, weights=weights)
+    parts = spread_proportionally(total=total, weights=weights)
 
     # then
-    assert sum(shares, ZERO) == total
+    assert sum(parts, ZERO) == total
     weight_sum = sum(Fraction(weight) for weight in weights)
-    for share, weight in zip(shares, weights, strict=True):
+    for share, weight in zip(parts, weights, strict=True):
         quota = Fraction(total) * Fraction(weight) / weight_sum
         assert abs(Fraction(share) - quota) < Fraction(1, 100)
         assert share == to_money(share)
 
 
 @given(
-    weights=st.lists(money("0.00", "100000.00"), min_size=1, max_size=12).filter(
+    weights=st.lists(money("0.00", "100000.00"), min_size=1, max_size=8).filter(
         lambda weights: sum(weights) > 0
     ),
     data=st.data(),
@@ -476,16 +453,18 @@ def test_a_release_never_takes_more_from_a_line_than_it_holds(
     assert all(ZERO <= share <= held for share, held in zip(released, weights, strict=True))
 
 
+sliding_totals = money("-1000.00", "2000000.00")
+contract_sums = money("0.00", "2000000.00")
+
+
 @given(
-    rules=retainage_rules(
-        kinds=("percent_of_original_value_held", "percent_of_revised_value_held", "amount_held")
-    ),
-    totals=st.tuples(money("0.00", "2000000.00"), money("0.00", "2000000.00")),
-    contract_sum_to_date=money("0.00", "2000000.00"),
-    original_contract_sum=money("0.00", "2000000.00"),
+    rules=retainage_rules(),
+    totals=st.tuples(sliding_totals, sliding_totals),
+    contract_sum_to_date=contract_sums,
+    original_contract_sum=contract_sums,
     rounding=roundings,
 )
-def test_a_sliding_scale_of_caps_never_holds_more_than_its_largest_cap(
+def test_a_sliding_scale_holds_more_only_for_more_work_and_never_beyond_its_caps(
     rules: list[RetainageRule],
     totals: tuple[Decimal, Decimal],
     contract_sum_to_date: Decimal,
@@ -493,14 +472,6 @@ def test_a_sliding_scale_of_caps_never_holds_more_than_its_largest_cap(
     rounding: Rounding,
 ) -> None:
     # given
-    caps = [
-        percent_of(original_contract_sum, rule.limit, rounding)
-        if rule.until == "percent_of_original_value_held"
-        else percent_of(contract_sum_to_date, rule.limit, rounding)
-        if rule.until == "percent_of_revised_value_held"
-        else rule.limit
-        for rule in rules
-    ]
     smaller, larger = sorted(totals)
 
     # when
@@ -516,37 +487,16 @@ def test_a_sliding_scale_of_caps_never_holds_more_than_its_largest_cap(
     ]
 
     # then
-    assert ZERO <= held[0] <= held[1] <= max(caps)
-    assert held[1] <= percent_of(larger, max(rule.rate for rule in rules), rounding)
-
-
-@given(
-    rules=retainage_rules(),
-    totals=st.tuples(money("-1000.00", "2000000.00"), money("-1000.00", "2000000.00")),
-    contract_sum_to_date=money("0.00", "2000000.00"),
-    rounding=roundings,
-)
-def test_a_sliding_scale_never_holds_less_for_more_work(
-    rules: list[RetainageRule],
-    totals: tuple[Decimal, Decimal],
-    contract_sum_to_date: Decimal,
-    rounding: Rounding,
-) -> None:
-    # given
-    smaller, larger = sorted(totals)
-
-    # when
-    held = [
-        sliding_scale_held(
-            rules=rules,
-            total_completed_and_stored=total,
-            contract_sum_to_date=contract_sum_to_date,
-            original_contract_sum=contract_sum_to_date,
-            rounding=rounding,
-        )
-        for total in (smaller, larger)
-    ]
-
-    # then
     assert ZERO <= held[0] <= held[1]
     assert held[1] <= percent_of(max(larger, ZERO), max(rule.rate for rule in rules), rounding)
+    # and when every rule ends at an amount held, nothing past the largest of those is held
+    if all(rule.until != "percent_complete" for rule in rules):
+        caps = [
+            percent_of(original_contract_sum, rule.limit, rounding)
+            if rule.until == "percent_of_original_value_held"
+            else percent_of(contract_sum_to_date, rule.limit, rounding)
+            if rule.until == "percent_of_revised_value_held"
+            else rule.limit
+            for rule in rules
+        ]
+        assert held[1] <= max(caps)

@@ -439,3 +439,51 @@ def test_only_the_latest_draft_can_be_deleted(world):
     pay_app_delete(actor=world.contact, pay_app=pay_app, version=pay_app.version)
     assert PayApp.objects.count() == 0
     assert Event.objects.filter(action="pay_app_deleted").count() == 1
+
+
+def test_a_new_review_round_clears_the_previous_rounds_line_verdicts(world):
+    # given line 2 was rejected, then the vendor revised and resubmitted
+    pay_app = pay_app_create(
+        actor=world.contact, contract=world.commitment, billing_period=world.period
+    )
+    pay_app_submit(actor=world.contact, pay_app=pay_app)
+    pay_app.refresh_from_db()
+    second = lines_of(pay_app)[1]
+    pay_app_review(
+        actor=world.admin,
+        pay_app=pay_app,
+        version=pay_app.version,
+        status="revise_and_resubmit",
+        lines=[LineReview(line_id=second.pk, status="rejected", reason="Too early.")],
+    )
+    pay_app_submit(actor=world.contact, pay_app=pay_app)
+    pay_app.refresh_from_db()
+    # when the admin approves without judging line 2 again
+    pay_app_review(actor=world.admin, pay_app=pay_app, version=pay_app.version, status="approved")
+    # then the approved pay app carries no stale rejection, and the history keeps it
+    second.refresh_from_db()
+    assert (second.review_status, second.review_reason) == ("no_action", "")
+    last = Event.objects.filter(target_id=pay_app.pk, action="reviewed").last()
+    assert last.changes["line 2 review"] == ["rejected: Too early.", "no_action"]
+
+
+def test_a_resubmission_records_the_amount_due_before_and_after(world):
+    pay_app = pay_app_create(
+        actor=world.contact, contract=world.commitment, billing_period=world.period
+    )
+    bill(world, pay_app, world.contact, ["1000.00"])
+    pay_app.refresh_from_db()
+    pay_app_submit(actor=world.contact, pay_app=pay_app)
+    pay_app.refresh_from_db()
+    pay_app_review(
+        actor=world.admin,
+        pay_app=pay_app,
+        version=pay_app.version,
+        status="revise_and_resubmit",
+        comment="Less, please.",
+    )
+    bill(world, pay_app, world.contact, ["500.00"])
+    pay_app.refresh_from_db()
+    pay_app_submit(actor=world.contact, pay_app=pay_app)
+    event = Event.objects.get(target_id=pay_app.pk, action="resubmitted")
+    assert event.changes["current_payment_due"] == ["900.00", "450.00"]

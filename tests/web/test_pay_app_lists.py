@@ -51,7 +51,16 @@ def two_pay_apps(world) -> tuple[PayApp, PayApp]:
     return concrete, electrical
 
 
-def row(pay_app: PayApp, *, status: str, label: str, submitted: str, work: str, due: str) -> str:
+def row(
+    pay_app: PayApp,
+    *,
+    status: str,
+    label: str,
+    submitted: str,
+    work: str,
+    due: str,
+    payment: str = '<span class="muted">Unpaid</span>',
+) -> str:
     contract = pay_app.contract
     return f"""<tr>
       <td><a href="/commitments/{contract.pk}/">{contract.number}</a> {contract.title}</td>
@@ -62,6 +71,7 @@ def row(pay_app: PayApp, *, status: str, label: str, submitted: str, work: str, 
       <td>{submitted}</td>
       <td class="num">{work}</td>
       <td class="num">{due}</td>
+      <td class="nowrap">{payment}</td>
     </tr>"""
 
 

@@ -84,7 +84,9 @@ def test_an_admin_reviews_with_the_vendors_amounts_as_text(login, world):
     )
     assertContains(
         response,
-        '<select name="status" id="id_status"><option value="approved">Approved</option>'
+        '<select name="status" id="id_status" required>'
+        '<option value="" selected>Choose an outcome</option>'
+        '<option value="approved">Approved</option>'
         '<option value="approved_as_noted">Approved as Noted</option>'
         '<option value="revise_and_resubmit">Revise &amp; Resubmit</option>'
         '<option value="pending_owner_approval">Pending Owner Approval</option></select>',

@@ -555,36 +555,6 @@ def test_the_tool_is_read_only_over_get(login, world):
 # Client tab
 
 
-def test_the_client_tab_lists_client_contracts_and_says_what_comes_next(login, world):
-    # given
-    client_company = factories.CompanyFactory(name="City Health", kind="client")
-    contract = factories.ContractFactory(
-        project=world.project,
-        number="CC-001",
-        title="Clinic prime contract",
-        kind=Contract.Kind.CLIENT,
-        counterparty=client_company,
-    )
-    factories.SOVLineFactory(contract=contract, scheduled_value="250000.00")
-    # when
-    response = login("admin").get(url(world) + "?tab=client")
-    # then
-    assertContains(response, f'<a href="{url(world)}?tab=client" aria-current="page">Client</a>')
-    assertContains(
-        response,
-        f"""<tr><td><a href="/client-contracts/{contract.pk}/">CC-001</a></td>
-        <td>Clinic prime contract</td><td>City Health</td>
-        <td class="num">$250,000.00</td></tr>""",
-        html=True,
-    )
-    assertContains(
-        response,
-        "MC/Client payment applications are created from this tab (coming with upstream billing).",
-    )
-    assert response.content.decode().count("<button") == 1  # Log out, in the top bar
-    assertNotContains(response, "Send Invites")
-
-
 def test_a_contact_sees_no_client_contracts(login, world):
     # given
     factories.ContractFactory(project=world.project, number="CC-001", kind=Contract.Kind.CLIENT)

@@ -24,6 +24,7 @@ from sitebill.api.serializers.setup import BillingPeriodOutput, PersonOutput
 from sitebill.billing.models import InvoiceType, PayApp, PayAppLine
 from sitebill.billing.selectors import Figures, figures_for_lines
 from sitebill.billing.services.invites import STATUS_LABELS, STATUS_ORDER, InviteRow
+from sitebill.billing.services.payments import payment_status, payments_paid_totals
 from sitebill.billing.transitions import REVIEW_OUTCOMES
 from sitebill.core.models import Event
 
@@ -251,9 +252,9 @@ class _FiguresMixin:
 class _PayAppBase(_FiguresMixin, serializers.ModelSerializer):
     """What a pay app row and a pay app detail share.
 
-    `payment_status` is always "unpaid" for now: sitebill has no payment model yet (payments
-    come with a later issue), so no pay app can be partially paid or paid. The field is in the
-    contract of API.md already so that integrators need not change when payments arrive.
+    `payment_status` compares the pay app's payments with its current payment due (G702 line
+    8) by `services.payments.payment_status`. The payments of every pay app being shown (a
+    page, or the one) are summed in one query, so a page costs the same queries at any size.
     """
 
     commitment = serializers.IntegerField(source="contract_id")
@@ -280,7 +281,21 @@ class _PayAppBase(_FiguresMixin, serializers.ModelSerializer):
 
     @extend_schema_field(serializers.ChoiceField(choices=PAYMENT_STATUS_CHOICES))
     def get_payment_status(self, pay_app: PayApp) -> str:
-        return "unpaid"  # no payment model yet: see the class docstring
+        due = self.figures(pay_app).g702.current_payment_due
+        return payment_status(pay_app, self.paid_total(pay_app), due)
+
+    def paid_total(self, pay_app: PayApp) -> Decimal:
+        """Σ payments of `pay_app`, summed with those of the rest of the page in one query."""
+        cache: dict[int, Decimal] = self.__dict__.setdefault("_paid", {})
+        if pay_app.pk not in cache:
+            shown = (
+                self.parent.instance
+                if isinstance(self.parent, serializers.ListSerializer)
+                else None
+            )
+            ids = [p.pk for p in shown] if isinstance(shown, list) else []
+            cache.update(payments_paid_totals([*ids, pay_app.pk]))
+        return cache[pay_app.pk]
 
     @extend_schema_field(serializers.ChoiceField(choices=ERP_STATUS_CHOICES, allow_null=True))
     def get_erp_status(self, pay_app: PayApp) -> str | None:
@@ -526,3 +541,193 @@ class EventOutput(serializers.ModelSerializer):
     class Meta:
         model = Event
         fields = ["id", "created_at", "actor", "action", "changes", "reason"]
+
+
+# --- MC/Client payment applications (upstream, DOMAIN.md §5.5) ----------------------------------
+
+
+@extend_schema_serializer(component_name="ClientPayAppCreate")
+class ClientPayAppCreateInput(InputSerializer):
+    billing_period = serializers.IntegerField(
+        min_value=1, help_text="The id of the project's Open billing period."
+    )
+    prefill = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Prefill E and F of each client line with the sums of the period's Approved, "
+        "Approved as Noted and Pending Owner Approval progress billings, matched by cost code "
+        "(a client code takes the sub codes that start with it; the longest code wins).",
+    )
+    include_retainage = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="With `prefill`: carry the sub lines' retainage released this period, and "
+        "their rates when they all agree; the invoice type is then "
+        "work_materials_and_retainage.",
+    )
+    invoice_number = serializers.CharField(
+        max_length=50, required=False, default="", allow_blank=True
+    )
+    billing_date = serializers.DateField(
+        required=False, default=None, allow_null=True, help_text="Defaults to today."
+    )
+
+
+@extend_schema_serializer(component_name="ClientPayApp")
+class ClientPayAppOutput(PayAppOutput):
+    """A client pay app as listed."""
+
+    client_contract = serializers.IntegerField(source="contract_id")
+    client = serializers.IntegerField(source="contract.counterparty_id")
+    client_name = serializers.CharField(source="contract.counterparty.name")
+
+    class Meta(PayAppOutput.Meta):
+        fields = [*PayAppOutput.Meta.fields, "client_contract", "client", "client_name"]
+
+
+@extend_schema_serializer(component_name="ClientPayAppSource")
+class ClientPayAppSourceOutput(serializers.Serializer):
+    """A progress billing the client pay app was prefilled from. A source on a private
+    commitment you may not see shows only its versions (`private` true, the ids null)."""
+
+    pay_app = serializers.IntegerField(allow_null=True)
+    pay_app_number = serializers.IntegerField(allow_null=True)
+    commitment = serializers.IntegerField(allow_null=True)
+    commitment_number = serializers.CharField()
+    vendor = serializers.IntegerField(allow_null=True)
+    vendor_name = serializers.CharField()
+    status = serializers.ChoiceField(choices=PayApp.Status.choices, allow_null=True)
+    version_used = serializers.IntegerField(help_text="The source's version the prefill used.")
+    current_version = serializers.IntegerField()
+    changed = serializers.BooleanField(
+        help_text="The source changed since the prefill (current_version > version_used)."
+    )
+    private = serializers.BooleanField()
+
+
+@extend_schema_serializer(component_name="ClientPayAppSourceLine")
+class SourceLineOutput(serializers.Serializer):
+    """A line of a source progress billing and what it bills this period."""
+
+    pay_app = serializers.IntegerField(allow_null=True)
+    commitment = serializers.IntegerField(allow_null=True)
+    commitment_number = serializers.CharField()
+    line = serializers.IntegerField(allow_null=True, help_text="The sub pay app line's id.")
+    item_number = serializers.CharField()
+    description = serializers.CharField()
+    cost_code = serializers.CharField()
+    work_completed_this_period = MoneyField(help_text="E.")
+    materials_presently_stored = MoneyField(help_text="F.")
+    retainage_this_period = MoneyField()
+    retainage_released_this_period = MoneyField()
+    private = serializers.BooleanField()
+
+
+@extend_schema_serializer(component_name="ClientPayAppLineSources")
+class LineSourcesOutput(serializers.Serializer):
+    """A client line and the source lines its cost code takes, with their sums now."""
+
+    line = serializers.IntegerField(help_text="The client pay app line's id.")
+    item_number = serializers.CharField()
+    cost_code = serializers.CharField()
+    work_completed_this_period = MoneyField(help_text="Σ E of the source lines now.")
+    materials_presently_stored = MoneyField(help_text="Σ F of the source lines now.")
+    sources = SourceLineOutput(many=True)
+
+
+def _source_row(source: PayApp, visible: set[int]) -> dict[str, Any]:
+    shown = source.contract_id in visible
+    return {
+        "pay_app": source.pk if shown else None,
+        "pay_app_number": source.number if shown else None,
+        "commitment": source.contract_id if shown else None,
+        "commitment_number": source.contract.number if shown else "",
+        "vendor": source.contract.counterparty_id if shown else None,
+        "vendor_name": source.contract.counterparty.name if shown else "",
+        "private": not shown,
+    }
+
+
+def _source_line_row(contribution: Any, visible: set[int]) -> dict[str, Any]:
+    shown = contribution.source.contract_id in visible
+    line = contribution.line
+    return {
+        "pay_app": contribution.source.pk if shown else None,
+        "commitment": contribution.source.contract_id if shown else None,
+        "commitment_number": contribution.source.contract.number if shown else "",
+        "line": line.pk if shown else None,
+        "item_number": line.item_number if shown else "",
+        "description": line.description if shown else "",
+        "cost_code": line.cost_code,
+        "work_completed_this_period": contribution.work_completed_this_period,
+        "materials_presently_stored": contribution.materials_presently_stored,
+        "retainage_this_period": contribution.retainage_this_period,
+        "retainage_released_this_period": contribution.retainage_released_this_period,
+        "private": not shown,
+    }
+
+
+@extend_schema_serializer(component_name="ClientPayAppDetail")
+class ClientPayAppDetailOutput(PayAppDetailOutput):
+    """A client pay app: the pay app detail, plus the progress billings it was prefilled from
+    (`sources`, each flagged when it changed since), the source lines each client line takes
+    (`line_sources`) and the source lines no client line takes (`unmatched`: never dropped).
+
+    Needs `context["sources"]` (`upstream.selectors.SourcesView`) and `context["visible"]`
+    (the ids of the commitments the reader may see).
+    """
+
+    client_contract = serializers.IntegerField(source="contract_id")
+    client = serializers.IntegerField(source="contract.counterparty_id")
+    client_name = serializers.CharField(source="contract.counterparty.name")
+    sources = serializers.SerializerMethodField()
+    line_sources = serializers.SerializerMethodField()
+    unmatched = serializers.SerializerMethodField()
+
+    class Meta(PayAppDetailOutput.Meta):
+        fields = [
+            *PayAppDetailOutput.Meta.fields,
+            "client_contract",
+            "client",
+            "client_name",
+            "sources",
+            "line_sources",
+            "unmatched",
+        ]
+
+    @extend_schema_field(ClientPayAppSourceOutput(many=True))
+    def get_sources(self, pay_app: PayApp) -> list[Any]:
+        visible: set[int] = self.context["visible"]
+        rows = []
+        for use in self.context["sources"].uses:
+            row = _source_row(use.source, visible)
+            row.update(
+                status=use.source.status if not row["private"] else None,
+                version_used=use.version_used,
+                current_version=use.current_version,
+                changed=use.changed,
+            )
+            rows.append(row)
+        return list(ClientPayAppSourceOutput(rows, many=True).data)
+
+    @extend_schema_field(LineSourcesOutput(many=True))
+    def get_line_sources(self, pay_app: PayApp) -> list[Any]:
+        visible: set[int] = self.context["visible"]
+        rows = [
+            {
+                "line": plan_line.client.line.pk if plan_line.client.line else 0,
+                "item_number": plan_line.client.item_number,
+                "cost_code": plan_line.client.cost_code,
+                "work_completed_this_period": plan_line.work_completed_this_period,
+                "materials_presently_stored": plan_line.materials_presently_stored,
+                "sources": [_source_line_row(c, visible) for c in plan_line.contributions],
+            }
+            for plan_line in self.context["sources"].plan.lines
+        ]
+        return list(LineSourcesOutput(rows, many=True).data)
+
+    @extend_schema_field(SourceLineOutput(many=True))
+    def get_unmatched(self, pay_app: PayApp) -> list[Any]:
+        visible: set[int] = self.context["visible"]
+        rows = [_source_line_row(c, visible) for c in self.context["sources"].plan.unmatched]
+        return list(SourceLineOutput(rows, many=True).data)

@@ -34,9 +34,13 @@ from sitebill.accounts.access import (
     contracts_for_user,
     pay_apps_for_user,
     projects_for_user,
+    require_role,
 )
 from sitebill.accounts.models import User
 from sitebill.api.serializers.billing import (
+    ClientPayAppCreateInput,
+    ClientPayAppDetailOutput,
+    ClientPayAppOutput,
     EventOutput,
     InviteAnswerOutput,
     InviteBoardOutput,
@@ -82,6 +86,8 @@ from sitebill.billing.services.pay_apps import (
 from sitebill.contracts.models import Contract
 from sitebill.core.exceptions import NotFound, ValidationFailed
 from sitebill.core.models import Event
+from sitebill.upstream.selectors import client_pay_app_sources
+from sitebill.upstream.services import client_pay_app_create
 
 PAY_APP_TAG = "pay apps"
 INVITE_TAG = "invites"
@@ -610,3 +616,100 @@ class PayAppHistory(Endpoint):
             .order_by("created_at", "id")
         )
         return paginated(self, events, EventOutput)
+
+
+# --- MC/Client payment applications (upstream, DOMAIN.md §5.5) ----------------------------------
+
+CLIENT_PAY_APP_TAG = "client pay apps"
+
+
+def _client_contract_for(user: Any, client_contract_id: int) -> Contract:
+    """A client contract the user may see; a commitment is not found under /client-contracts/,
+    and contacts never see client contracts."""
+    contract: Contract = access_contract(user, client_contract_id)
+    if contract.kind != Contract.Kind.CLIENT:
+        raise NotFound("Client contract not found.")
+    return contract
+
+
+def _client_detail(
+    request: Request, pay_app: PayApp, *, status_code: int = status.HTTP_200_OK
+) -> Response:
+    full = _pay_app_in_full(pay_app)
+    visible = set(
+        contracts_for_user(request.user)
+        .filter(project_id=full.contract.project_id)
+        .values_list("pk", flat=True)
+    )
+    context = {"sources": client_pay_app_sources(full), "visible": visible}
+    return Response(ClientPayAppDetailOutput(full, context=context).data, status=status_code)
+
+
+class ClientContractPayApps(Endpoint):
+    @extend_schema(
+        tags=[CLIENT_PAY_APP_TAG],
+        responses={200: ClientPayAppOutput(many=True), **errors(401, 404)},
+    )
+    def get(self, request: Request, client_contract_id: int) -> Response:
+        """The client contract's MC/Client payment applications, newest first."""
+        contract = _client_contract_for(request.user, client_contract_id)
+        pay_apps = _pay_apps(request.user).filter(contract=contract).order_by("-number", "-pk")
+        return paginated(self, pay_apps, ClientPayAppOutput)
+
+    @extend_schema(
+        tags=[CLIENT_PAY_APP_TAG],
+        request=ClientPayAppCreateInput,
+        responses={201: ClientPayAppDetailOutput, **errors(400, 401, 403, 404, 409)},
+    )
+    def post(self, request: Request, client_contract_id: int) -> Response:
+        """Create the period's MC/Client payment application (Standard and Admin users): a
+        Draft, optionally prefilled from the period's progress billings.
+
+        With `prefill`, each client line's E and F are the sums of E and F of the sub lines
+        its cost code takes, over the period's Approved, Approved as Noted and Pending Owner
+        Approval progress billings; the sources are recorded with their version, and the sub
+        lines no client line takes are listed in `unmatched`. The amounts are written as an
+        edit would write them: where the project blocks overbilling, a prefill above a line's
+        scheduled value is refused (400, `fields.prefill`) and nothing is created. 409 when
+        the period already has one or the previous one is not approved yet.
+
+        The client pay app is then edited, submitted and reviewed with the pay app endpoints:
+        `PATCH /api/v1/pay-apps/{id}/lines/{line_id}/`, `POST /api/v1/pay-apps/{id}/lines/`,
+        `POST /api/v1/pay-apps/{id}/submit/`, `POST /api/v1/pay-apps/{id}/review/`.
+        """
+        contract = _client_contract_for(request.user, client_contract_id)
+        # Refuse Read Only users before the body's ids are looked up (the service checks too).
+        require_role(request.user, contract, Role.STANDARD)
+        data = parse(ClientPayAppCreateInput, request)
+        period = BillingPeriod.objects.filter(
+            pk=data.pop("billing_period"), project_id=contract.project_id
+        ).first()
+        if period is None:
+            raise ValidationFailed(
+                "Choose a billing period of this project.",
+                fields={"billing_period": ["No such billing period on this project."]},
+            )
+        pay_app = client_pay_app_create(
+            actor=request.user, contract=contract, billing_period=period, **data
+        )
+        return _client_detail(request, pay_app, status_code=status.HTTP_201_CREATED)
+
+
+class ClientPayAppDetail(Endpoint):
+    @extend_schema(
+        tags=[CLIENT_PAY_APP_TAG], responses={200: ClientPayAppDetailOutput, **errors(401, 404)}
+    )
+    def get(self, request: Request, pay_app_id: int) -> Response:
+        """An MC/Client payment application: the pay app detail (G702, G703 lines), plus
+        `sources` (the progress billings it was prefilled from, each `changed` when its
+        version moved on since), `line_sources` (per client line, the source lines its cost
+        code takes, as they are now) and `unmatched` (source lines no client line takes).
+
+        Contacts never see client pay apps (404), nor does anyone see a progress billing
+        here (404: read it at `/api/v1/pay-apps/{id}/`). Edit, submit and review it with the
+        `/api/v1/pay-apps/{id}/...` endpoints.
+        """
+        pay_app = access_pay_app(request.user, pay_app_id)
+        if pay_app.contract.kind != Contract.Kind.CLIENT:
+            raise NotFound("Client pay app not found.")
+        return _client_detail(request, pay_app)

@@ -34,6 +34,7 @@ from sitebill.billing.selectors import figures_for_lines, line_input
 from sitebill.contracts.models import ChangeOrder, ChangeOrderLine, Contract, SOVLine
 from sitebill.core.events import record_event
 from sitebill.core.exceptions import Conflict, NotFound, PermissionDenied, ValidationFailed
+from sitebill.core.models import Event
 from sitebill.core.money import Rounding, as_rounding
 
 ZERO = Decimal("0.00")
@@ -621,6 +622,20 @@ def pay_app_submit(
         locked.status = S.UNDER_REVIEW
         locked.submitted_at = timezone.now()
         _bump(locked, ["status", "submitted_at"])
+        previous_due = None
+        if before != S.DRAFT:
+            last = (
+                Event.objects.filter(
+                    target_type="payapp",
+                    target_id=locked.pk,
+                    action__in=["submitted", "resubmitted"],
+                )
+                .order_by("-created_at", "-id")
+                .values_list("changes", flat=True)
+                .first()
+            )
+            if last and isinstance(last.get("current_payment_due"), list):
+                previous_due = last["current_payment_due"][1]
         record_event(
             actor=actor,
             target=locked,
@@ -628,7 +643,7 @@ def pay_app_submit(
             project=locked.contract.project,
             changes={
                 "status": (before, S.UNDER_REVIEW),
-                "current_payment_due": (None, figures.g702.current_payment_due),
+                "current_payment_due": (previous_due, figures.g702.current_payment_due),
             },
         )
         from sitebill.notifications import emails
@@ -705,6 +720,20 @@ def pay_app_review(
                 touched.append(line)
         if errors:
             raise ValidationFailed(_first_message(errors), fields=errors)
+        if locked.status == S.UNDER_REVIEW:
+            # A new review round starts clean: a line rejected in the previous round and not
+            # judged again is back to "no action" (the earlier verdict stays in the history).
+            reviewed = {int(review.line_id) for review in lines}
+            for line in all_lines:
+                if line.pk in reviewed or line.review_status == PayAppLine.ReviewStatus.NO_ACTION:
+                    continue
+                audit[f"line {line.item_number} review"] = (
+                    f"{line.review_status}: {line.review_reason}".rstrip(": "),
+                    PayAppLine.ReviewStatus.NO_ACTION,
+                )
+                line.review_status = PayAppLine.ReviewStatus.NO_ACTION
+                line.review_reason = ""
+                touched.append(line)
         if status == S.REVISE_AND_RESUBMIT:
             rejected = any(
                 line.review_status == PayAppLine.ReviewStatus.REJECTED for line in all_lines

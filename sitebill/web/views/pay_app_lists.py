@@ -9,20 +9,22 @@ are computed from the lines of the page's pay apps, prefetched in one query, by 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Prefetch, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from sitebill.accounts.access import access_project, pay_apps_for_user
 from sitebill.accounts.models import Company, Project
-from sitebill.billing.models import BillingPeriod, PayApp, PayAppLine
-from sitebill.billing.selectors import figures_for_lines
+from sitebill.billing import selectors
+from sitebill.billing.models import BillingPeriod, PayApp
+from sitebill.billing.services.payments import payment_status, payments_paid_totals
 from sitebill.contracts.models import Contract
 from sitebill.web.views._access import access_errors
 
@@ -61,40 +63,44 @@ def project_pay_apps(*, user: Any, project: Project) -> QuerySet[PayApp]:
     )
 
 
+@dataclass(frozen=True)
+class FilteredList:
+    form: PayAppFilterForm
+    pay_apps: QuerySet[PayApp]  # filtered, ordered, lines prefetched (`selectors.pay_app_list`)
+    filtered: bool
+
+
+def filtered_pay_apps(request: HttpRequest, project: Project) -> FilteredList:
+    """The list's pay apps as the request's GET filters choose them: the page and its CSV/XLSX
+    exports (sitebill/web/views/documents.py) read the same filters the same way."""
+    pay_apps = project_pay_apps(user=request.user, project=project)
+    form = PayAppFilterForm(request.GET or None, project=project, pay_apps=pay_apps)
+    cleaned: dict[str, Any] = {}
+    if form.is_bound:
+        form.is_valid()  # a bad value shows its error; the valid filters still apply
+        cleaned = getattr(form, "cleaned_data", {})
+    period, status, vendor = cleaned.get("period"), cleaned.get("status"), cleaned.get("vendor")
+    return FilteredList(
+        form=form,
+        pay_apps=selectors.pay_app_list(
+            pay_apps, billing_period=period or None, status=status or "", vendor=vendor or None
+        ),
+        filtered=bool(period or status or vendor),
+    )
+
+
 @require_GET
 @login_required
 @access_errors
 def pay_app_list(request: HttpRequest, project_id: int) -> HttpResponse:
     project = access_project(request.user, project_id)
-    pay_apps = project_pay_apps(user=request.user, project=project)
-    form = PayAppFilterForm(request.GET or None, project=project, pay_apps=pay_apps)
-    filters: dict[str, Any] = {}
-    if form.is_bound:
-        form.is_valid()  # a bad value shows its error; the valid filters still apply
-        cleaned = getattr(form, "cleaned_data", {})
-        if cleaned.get("period"):
-            filters["billing_period"] = cleaned["period"]
-        if cleaned.get("status"):
-            filters["status"] = cleaned["status"]
-        if cleaned.get("vendor"):
-            filters["contract__counterparty"] = cleaned["vendor"]
-    rows_qs = (
-        pay_apps.filter(**filters)
-        .select_related("contract", "contract__project", "contract__counterparty", "billing_period")
-        .prefetch_related(Prefetch("lines", queryset=PayAppLine.objects.order_by("position", "id")))
-        .order_by("-billing_period__number", "contract__number", "-number", "pk")
-    )
-    page = Paginator(rows_qs, PER_PAGE).get_page(request.GET.get("page"))
-    rows = []
-    for pay_app in page.object_list:
-        figures = figures_for_lines(pay_app, list(pay_app.lines.all()))
-        rows.append(
-            {
-                "pay_app": pay_app,
-                "work_this_period": figures.totals.work_completed_this_period,
-                "current_payment_due": figures.g702.current_payment_due,
-            }
-        )
+    listed = filtered_pay_apps(request, project)
+    page = Paginator(listed.pay_apps, PER_PAGE).get_page(request.GET.get("page"))
+    rows = selectors.pay_app_list_rows(page.object_list)
+    paid = payments_paid_totals(row.pay_app.pk for row in rows)  # one query for the page
+    for row in rows:
+        status = payment_status(row.pay_app, paid[row.pay_app.pk], row.current_payment_due)
+        setattr(row.pay_app, "payment_status", status)  # noqa: B010 (not a model field)
     return render(
         request,
         "web/pay_app_lists/list.html",
@@ -102,8 +108,8 @@ def pay_app_list(request: HttpRequest, project_id: int) -> HttpResponse:
             "project": project,
             "tab": "pay_apps",
             "nav": "projects",
-            "form": form,
-            "filtered": bool(filters),
+            "form": listed.form,
+            "filtered": listed.filtered,
             "rows": rows,
             "page_obj": page,
         },

@@ -429,7 +429,12 @@ def _render_page(
     grid_errors = dict(state.grid_errors)
     rows = _grid_rows(figures, grid, grid_errors, editing=mode == "edit")
     if mode == "review":
-        _fill_review(rows, state.review_data, state.review_errors)
+        _fill_review(
+            rows,
+            state.review_data,
+            state.review_errors,
+            fresh=pay_app.status == PayApp.Status.UNDER_REVIEW,
+        )
     forms: dict[str, Any] = {
         "retainage_form": RetainageAllForm(
             initial={
@@ -444,7 +449,11 @@ def _render_page(
         "review_form": ReviewForm(
             state.review_data,
             current_status=pay_app.status,
-            initial={"comment": pay_app.review_comment},
+            initial={
+                "comment": ""
+                if pay_app.status == PayApp.Status.UNDER_REVIEW
+                else pay_app.review_comment
+            },
         ),
         "status_form": StatusCorrectionForm(initial={"status": pay_app.status}),
         "attachment_form": AttachmentForm(),
@@ -553,19 +562,26 @@ def _grid_rows(
     return rows
 
 
-def _fill_review(rows: list[GridRow], data: QueryDict | None, errors: dict[str, list[str]]) -> None:
+def _fill_review(
+    rows: list[GridRow],
+    data: QueryDict | None,
+    errors: dict[str, list[str]],
+    *,
+    fresh: bool,
+) -> None:
     for row in rows:
         line = row.line
         if data is not None:
             row.decision = str(data.get(f"review-{line.pk}-status", ""))
             row.reason = str(data.get(f"review-{line.pk}-reason", ""))
         else:
+            # A new round (Under Review) starts blank; the previous verdicts show beside it.
             row.decision = (
                 line.review_status
-                if line.review_status != PayAppLine.ReviewStatus.NO_ACTION
+                if line.review_status != PayAppLine.ReviewStatus.NO_ACTION and not fresh
                 else ""
             )
-            row.reason = line.review_reason
+            row.reason = "" if fresh else line.review_reason
         row.review_errors = [
             *errors.get(f"lines.{line.pk}.status", []),
             *errors.get(f"lines.{line.pk}.reason", []),
@@ -757,7 +773,8 @@ def pay_app_delete_view(request: HttpRequest, pay_app_id: int) -> HttpResponse:
             error_message, status = error.message, 409
         else:
             messages.success(request, f"Pay app #{pay_app.number} deleted.")
-            return redirect("web:commitment", contract_id=contract.pk)
+            page = "web:commitment" if contract.is_commitment else "web:client_contract"
+            return redirect(page, contract_id=contract.pk)
     return render(
         request,
         "web/pay_apps/delete.html",

@@ -12,8 +12,16 @@ a banner (success, skipped rows and why, or the refusal); without JS the same fo
 redirects back with Django messages. An htmx refusal answers 200 so that htmx swaps the banner
 in (it leaves 4xx answers unswapped); the service saved nothing.
 
-Client tab: the project's client contracts. MC/Client payment applications come with upstream
-billing; the tab says so and offers no button that would do nothing.
+Client tab (DOMAIN.md §5.5): the project's client contracts the user may see, each with its
+MC/Client payment applications (status, work this period, current payment due, a "Source
+changed" flag) and, for Admin and Standard users, the "Create MC/Client payment application"
+form (period, "Prefill from progress billings", "Include retainage"), which calls
+`upstream.services.client_pay_app_create` and opens the new pay app on the pay app page. A
+refusal re-renders the tab with the form as typed and the message next to it.
+
+The pay app page shows a client pay app's Sources card by loading `client_pay_app_sources`
+(htmx; without JS, a link to the same view as a page): per client line the progress billings it
+was prefilled from, the sub lines no client line takes, and a warning when a source changed.
 """
 
 from __future__ import annotations
@@ -31,9 +39,18 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from sitebill.accounts.access import Role, access_project, contracts_for_user, project_role
+from sitebill.accounts.access import (
+    Role,
+    access_contract,
+    access_pay_app,
+    access_project,
+    contracts_for_user,
+    project_role,
+    require_role,
+)
 from sitebill.accounts.models import Project
-from sitebill.billing.models import BillingPeriod, InvoiceType
+from sitebill.billing.models import BillingPeriod, InvoiceType, PayApp
+from sitebill.billing.selectors import figures_for_lines
 from sitebill.billing.services.invites import (
     STATUS_LABELS,
     STATUS_ORDER,
@@ -44,6 +61,11 @@ from sitebill.billing.services.invites import (
 from sitebill.contracts.models import Contract
 from sitebill.contracts.selectors import contracts_with_values
 from sitebill.core.exceptions import Conflict, NotFound, ValidationFailed
+from sitebill.upstream.selectors import client_pay_app_sources as sources_of
+from sitebill.upstream.selectors import client_pay_apps, has_changed_source
+from sitebill.upstream.services import client_pay_app_create
+from sitebill.web.forms import DateInput, add_service_errors
+from sitebill.web.forms_pay_app import PeriodChoiceField
 from sitebill.web.views._access import access_errors
 
 PANEL_ID = "subcontractor-panel"
@@ -256,10 +278,134 @@ def _subcontractor_context(
     }
 
 
-def _render_client_tab(request: HttpRequest, project: Project) -> HttpResponse:
+# --------------------------------------------------------------------------------------------
+# Client tab: MC/Client payment applications
+
+
+class ClientPayAppForm(forms.Form):
+    """ "Create MC/Client payment application"; `client_pay_app_create` holds every rule."""
+
+    billing_period = PeriodChoiceField(
+        label="Billing period", queryset=BillingPeriod.objects.none(), empty_label=None
+    )
+    prefill = forms.BooleanField(
+        label="Prefill from progress billings",
+        required=False,
+        initial=True,
+        help_text="Work this period and stored materials of each line, summed from the "
+        "period's approved progress billings by cost code.",
+    )
+    include_retainage = forms.BooleanField(
+        label="Include retainage",
+        required=False,
+        help_text="Carry the progress billings' retainage released, and their rates where "
+        "they agree.",
+    )
+    invoice_number = forms.CharField(label="Invoice number", max_length=50, required=False)
+    billing_date = forms.DateField(
+        label="Billing date", required=False, widget=DateInput(), help_text="Defaults to today."
+    )
+
+    def __init__(self, *args: Any, contract: Contract, periods: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", f"id_client_{contract.pk}_%s")
+        super().__init__(*args, **kwargs)
+        period_field: Any = self.fields["billing_period"]
+        period_field.queryset = periods
+
+
+@dataclass
+class ClientPayAppRow:
+    pay_app: PayApp
+    work_this_period: Any
+    current_payment_due: Any
+    source_changed: bool
+
+
+@dataclass
+class ClientContractBlock:
+    contract: Contract
+    rows: list[ClientPayAppRow]
+    form: ClientPayAppForm | None
+    error: str = ""
+
+
+@require_POST
+@login_required
+@access_errors
+def client_pay_app_new(request: HttpRequest, contract_id: int) -> HttpResponse:
+    """Create an MC/Client payment application, then open it on the pay app page."""
+    contract = access_contract(request.user, contract_id)
+    if contract.kind != Contract.Kind.CLIENT:
+        raise NotFound("Client contract not found.")
+    require_role(request.user, contract, Role.STANDARD)  # Read Only: 403 before the form
+    project = contract.project
+    periods = BillingPeriod.objects.filter(project=project).order_by("-number")
+    form = ClientPayAppForm(request.POST, contract=contract, periods=periods)
+    status, error = 400, ""
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            pay_app = client_pay_app_create(
+                actor=request.user,
+                contract=contract,
+                billing_period=data["billing_period"],
+                prefill=data["prefill"],
+                include_retainage=data["include_retainage"],
+                invoice_number=data["invoice_number"],
+                billing_date=data["billing_date"],
+            )
+        except ValidationFailed as refusal:
+            add_service_errors(form, refusal)
+            error = refusal.message
+        except Conflict as refusal:
+            status, error = 409, refusal.message
+        else:
+            prefilled = " and prefilled from progress billings" if data["prefill"] else ""
+            messages.success(
+                request,
+                f"MC/Client payment application #{pay_app.number} created as a Draft{prefilled}.",
+            )
+            return redirect("web:pay_app", pay_app_id=pay_app.pk)
+    else:
+        error = "The pay app was not created: correct the fields marked below."
+    return _render_client_tab(request, project, bound={contract.pk: (form, error)}, status=status)
+
+
+def _render_client_tab(
+    request: HttpRequest,
+    project: Project,
+    *,
+    bound: dict[int, tuple[ClientPayAppForm, str]] | None = None,
+    status: int = 200,
+) -> HttpResponse:
     contracts = list(
         contracts_with_values(user=request.user, project=project, kind_group="client_contracts")
     )
+    role = project_role(request.user, project)
+    periods = BillingPeriod.objects.filter(project=project).order_by("-number")
+    open_period = next((period for period in periods if period.is_open), None)
+    can_create = role >= Role.STANDARD and open_period is not None
+    pay_apps = client_pay_apps(contracts)
+    bound = bound or {}
+    blocks = []
+    for contract in contracts:
+        rows = []
+        for pay_app in pay_apps[contract.pk]:
+            figures = figures_for_lines(pay_app, list(pay_app.lines.all()))
+            rows.append(
+                ClientPayAppRow(
+                    pay_app=pay_app,
+                    work_this_period=figures.totals.work_completed_this_period,
+                    current_payment_due=figures.g702.current_payment_due,
+                    source_changed=has_changed_source(pay_app),
+                )
+            )
+        form, error = bound.get(contract.pk, (None, ""))
+        if form is None and can_create:
+            form = ClientPayAppForm(
+                contract=contract, periods=periods, initial={"billing_period": open_period}
+            )
+        blocks.append(ClientContractBlock(contract=contract, rows=rows, form=form, error=error))
     return render(
         request,
         "web/progress_billings/client.html",
@@ -268,6 +414,39 @@ def _render_client_tab(request: HttpRequest, project: Project) -> HttpResponse:
             "tab": "progress_billings",
             "subtab": "client",
             "nav": "projects",
+            "blocks": blocks,
             "contracts": contracts,
+            "open_period": open_period,
+            "may_create": role >= Role.STANDARD,
+            "is_admin": role == Role.ADMIN,
         },
+        status=status,
     )
+
+
+@require_GET
+@login_required
+@access_errors
+def client_pay_app_sources(request: HttpRequest, pay_app_id: int) -> HttpResponse:
+    """The Sources card of a client pay app: a fragment for htmx, else a page of its own."""
+    pay_app = access_pay_app(request.user, pay_app_id)
+    if pay_app.contract.kind != Contract.Kind.CLIENT:
+        raise NotFound("Client pay app not found.")
+    view = sources_of(pay_app)
+    visible = set(
+        contracts_for_user(request.user)
+        .filter(project_id=pay_app.contract.project_id)
+        .values_list("pk", flat=True)
+    )
+    context = {
+        "pay_app": pay_app,
+        "contract": pay_app.contract,
+        "project": pay_app.contract.project,
+        "nav": "projects",
+        "sources": view,
+        "visible": visible,
+        "oob": bool(getattr(request, "htmx", False)),
+    }
+    if getattr(request, "htmx", False):
+        return render(request, "web/pay_apps/_sources.html", context)
+    return render(request, "web/pay_apps/sources.html", context)

@@ -4,6 +4,14 @@
   "use strict";
   var review = document.getElementById("review-form");
   if (review) {
+    review.addEventListener("keydown", function (event) {
+      var input = event.target;
+      if (event.key !== "Enter" || !input.matches("input.review-reason")) return;
+      event.preventDefault();
+      var reasons = Array.prototype.slice.call(review.querySelectorAll("input.review-reason"));
+      var next = reasons[reasons.indexOf(input) + (event.shiftKey ? -1 : 1)];
+      if (next) next.focus();
+    });
     var approveAll = review.querySelector("[data-approve-all]");
     if (approveAll) {
       approveAll.addEventListener("click", function () {

@@ -1,0 +1,1 @@
+"""Security: log-in throttling, sessions, response headers, CSP, production settings."""
