@@ -342,8 +342,23 @@ def test_an_invite_cannot_be_accepted_once_the_due_date_has_passed(world, api, i
     assert _snapshot() == before
 
 
-@pytest.mark.parametrize("role", ["admin", "standard", "other_contact", "stranger"])
-def test_only_the_commitments_contact_answers_an_invite(world, api, invite, role):
+@pytest.mark.parametrize("role", ["admin", "standard", "read_only"])
+def test_a_project_member_sees_the_invite_but_may_not_answer_it(world, api, invite, role):
+    # given
+    before = _snapshot()
+    # when
+    response = api(world.role(role)).post(f"/api/v1/invites/{invite.pk}/accept/")
+    # then
+    assert response.status_code == 403
+    assert response.json() == _refusal(
+        "permission_denied",
+        "Only a payment application contact of this commitment can answer its Invite to Bill.",
+    )
+    assert _snapshot() == before
+
+
+@pytest.mark.parametrize("role", ["other_contact", "stranger"])
+def test_anyone_who_may_not_see_the_commitment_gets_not_found(world, api, invite, role):
     # given
     before = _snapshot()
     # when

@@ -5,8 +5,9 @@ gets 404 (exactly like a missing one), one that sees it but may not act gets 403
 caller 401. A refused write changes nothing: no status, version, line amount, invite, pay app,
 event or email.
 
-Two refusals are the services' field-level ones (400 naming the field): retainage rates are the
-contractor's, and a release is an Admin's (or the vendor's on a retainage invoice).
+Retainage rates are the contractor's, and a release is an Admin's (or the vendor's on a
+retainage invoice): the endpoints that do only that refuse anyone else with 403; a line edit that
+touches such a field is refused by the service with 400 naming the field.
 """
 
 from __future__ import annotations
@@ -84,7 +85,7 @@ READ = {
 PROJECT_READ = {**READ, "other_contact": 200}
 EDIT = {**READ, "read_only": 403}
 ADMIN_ONLY = {**READ, "standard": 403, "read_only": 403, "contact": 403}
-CONTACT_ONLY = {**READ, "admin": 404, "standard": 404, "read_only": 404}
+CONTACT_ONLY = {**READ, "admin": 403, "standard": 403, "read_only": 403}
 
 
 @dataclass(frozen=True)
@@ -181,7 +182,7 @@ ENDPOINTS = {
         "post",
         lambda world, pay_app: f"/api/v1/pay-apps/{pay_app.pk}/retainage/",
         _draft,
-        {**EDIT, "contact": 400},
+        {**EDIT, "contact": 403},
         lambda world, pay_app: {
             "version": pay_app.version,
             "work_percent": "5.00",
@@ -192,7 +193,7 @@ ENDPOINTS = {
         "post",
         lambda world, pay_app: f"/api/v1/pay-apps/{pay_app.pk}/release-retainage/",
         _draft,
-        {**EDIT, "standard": 400, "contact": 400},
+        {**EDIT, "standard": 403, "contact": 403},
         lambda world, pay_app: {"version": pay_app.version, "percent": "50"},
     ),
     "submit": Call(

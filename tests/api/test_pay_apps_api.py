@@ -976,19 +976,12 @@ def test_a_contact_may_not_set_retainage_for_every_line(world, api):
         {"version": 1, "work_percent": "0", "stored_percent": "0"},
         format="json",
     )
-    # then
-    assert response.status_code == 400
-    assert response.json()["fields"] == {
-        "work_percent": [
-            "Line 1: retainage rates are set by the contractor.",
-            "Line 2: retainage rates are set by the contractor.",
-            "Line 3: retainage rates are set by the contractor.",
-        ],
-        "stored_percent": [
-            "Line 1: retainage rates are set by the contractor.",
-            "Line 2: retainage rates are set by the contractor.",
-            "Line 3: retainage rates are set by the contractor.",
-        ],
+    # then: the contact sees the pay app but may not act (DOMAIN.md §4): 403
+    assert response.status_code == 403
+    assert response.json() == {
+        "message": "Retainage rates are set by the contractor (Standard or Admin users).",
+        "code": "permission_denied",
+        "fields": {},
     }
     assert _snapshot() == before
 
@@ -1312,9 +1305,9 @@ WRITE_ANSWERS = {"200", "400", "401", "403", "404", "409"}
     [
         ("/api/v1/billing-periods/{period_id}/invites/", "get", {"200", "401", "404"}),
         ("/api/v1/billing-periods/{period_id}/send-invites/", "post", WRITE_ANSWERS),
-        ("/api/v1/invites/{invite_id}/accept/", "post", {"200", "400", "401", "404"}),
-        ("/api/v1/invites/{invite_id}/decline/", "post", {"200", "401", "404"}),
-        ("/api/v1/commitments/{commitment_id}/pay-apps/", "get", {"200", "401", "404"}),
+        ("/api/v1/invites/{invite_id}/accept/", "post", {"200", "400", "401", "403", "404"}),
+        ("/api/v1/invites/{invite_id}/decline/", "post", {"200", "401", "403", "404"}),
+        ("/api/v1/commitments/{commitment_id}/pay-apps/", "get", {"200", "400", "401", "404"}),
         (
             "/api/v1/commitments/{commitment_id}/pay-apps/",
             "post",
@@ -1331,7 +1324,7 @@ WRITE_ANSWERS = {"200", "400", "401", "403", "404", "409"}
         ("/api/v1/pay-apps/{pay_app_id}/submit/", "post", WRITE_ANSWERS),
         ("/api/v1/pay-apps/{pay_app_id}/review/", "post", WRITE_ANSWERS),
         ("/api/v1/pay-apps/{pay_app_id}/status/", "post", WRITE_ANSWERS),
-        ("/api/v1/pay-apps/{pay_app_id}/history/", "get", {"200", "401", "404"}),
+        ("/api/v1/pay-apps/{pay_app_id}/history/", "get", {"200", "400", "401", "404"}),
     ],
 )
 def test_each_billing_operation_documents_its_answers(schema, path, method, answers):

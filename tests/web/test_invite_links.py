@@ -180,14 +180,28 @@ def test_anonymous_post_answers_nothing(client, world, invite):
     assert unchanged(invite)
 
 
-@pytest.mark.parametrize("role", ["other_contact", "admin", "standard", "read_only", "stranger"])
+@pytest.mark.parametrize("role", ["other_contact", "stranger"])
 @pytest.mark.parametrize("method", ["get", "post"])
-def test_anyone_but_a_contact_of_that_commitment_gets_not_found(login, world, invite, role, method):
+def test_anyone_who_may_not_see_that_commitment_gets_not_found(login, world, invite, role, method):
     # when
     response = getattr(login(role), method)(link(invite, "accept"))
     # then
     assert response.status_code == 404
     assertContains(response, "<h1>Not found</h1>", status_code=404, html=True)
+    assert unchanged(invite)
+
+
+@pytest.mark.parametrize("role", ["admin", "standard", "read_only"])
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_a_project_member_sees_the_invite_but_may_not_answer_it(login, world, invite, role, method):
+    # when
+    response = getattr(login(role), method)(link(invite, "accept"))
+    # then
+    assertContains(
+        response,
+        "Only a payment application contact of this commitment can answer its Invite to Bill.",
+        status_code=403,
+    )
     assert unchanged(invite)
 
 
@@ -280,12 +294,21 @@ def test_answering_twice_in_the_app_says_so(login, world, invite):
     assert invite.status == Invite.Status.DECLINED
 
 
-@pytest.mark.parametrize("role", ["other_contact", "admin", "standard", "read_only", "stranger"])
-def test_in_the_app_only_the_contact_may_answer(login, world, invite, role):
+@pytest.mark.parametrize(
+    ("role", "status"),
+    [
+        ("other_contact", 404),
+        ("stranger", 404),
+        ("admin", 403),
+        ("standard", 403),
+        ("read_only", 403),
+    ],
+)
+def test_in_the_app_only_the_contact_may_answer(login, world, invite, role, status):
     # when
     response = login(role).post(answer_url(invite, "accept"))
-    # then
-    assert response.status_code == 404
+    # then: a project member sees the invite (403); anyone else does not (404)
+    assert response.status_code == status
     assert unchanged(invite)
 
 

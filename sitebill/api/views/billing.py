@@ -63,11 +63,15 @@ from sitebill.api.serializers.billing import (
 )
 from sitebill.api.views import Endpoint, errors, paginated, parse
 from sitebill.billing.models import BillingPeriod, Invite, PayApp, PayAppLine
+from sitebill.billing.permissions import (
+    pay_app_require_editor,
+    pay_app_require_releaser,
+    pay_app_require_role,
+)
 from sitebill.billing.services.invites import (
     invite_accept,
     invite_board,
     invite_decline,
-    invites_for_contact,
     invites_send,
 )
 from sitebill.billing.services.pay_apps import (
@@ -84,7 +88,7 @@ from sitebill.billing.services.pay_apps import (
     pay_app_update_details,
 )
 from sitebill.contracts.models import Contract
-from sitebill.core.exceptions import NotFound, ValidationFailed
+from sitebill.core.exceptions import NotFound, PermissionDenied, ValidationFailed
 from sitebill.core.models import Event
 from sitebill.upstream.selectors import client_pay_app_sources
 from sitebill.upstream.services import client_pay_app_create
@@ -130,10 +134,12 @@ def _commitments_named(user: Any, period: BillingPeriod, ids: Sequence[int]) -> 
 
 
 def _invite_for(user: Any, invite_id: int) -> Invite:
-    """An invite to one of the user's own commitments: only its contacts answer it; anyone
-    else gets the same 404 as for a missing invite."""
+    """An invite on a commitment the user may see (404 otherwise, as for a missing invite).
+    Only the commitment's contacts answer it: the service refuses members with 403."""
     try:
-        return invites_for_contact(user).get(pk=invite_id)
+        return Invite.objects.select_related("contract", "contract__project", "billing_period").get(
+            pk=invite_id, contract__in=contracts_for_user(user).values("pk")
+        )
     except Invite.DoesNotExist:
         raise NotFound("Invite not found.") from None
 
@@ -311,10 +317,11 @@ class InviteAccept(Endpoint):
     @extend_schema(
         tags=[INVITE_TAG],
         request=None,
-        responses={200: InviteAnswerOutput, **errors(400, 401, 404)},
+        responses={200: InviteAnswerOutput, **errors(400, 401, 403, 404)},
     )
     def post(self, request: Request, invite_id: int) -> Response:
-        """Accept an Invite to Bill (the commitment's contacts only; anyone else: 404).
+        """Accept an Invite to Bill (the commitment's contacts only: a project member gets
+        403, anyone who may not see the commitment 404).
 
         Refused once the period's due date has passed (400): the contractor then creates the
         pay app on the contact's behalf. Answering again changes nothing: `changed` is false
@@ -325,7 +332,9 @@ class InviteAccept(Endpoint):
 
 class InviteDecline(Endpoint):
     @extend_schema(
-        tags=[INVITE_TAG], request=None, responses={200: InviteAnswerOutput, **errors(401, 404)}
+        tags=[INVITE_TAG],
+        request=None,
+        responses={200: InviteAnswerOutput, **errors(401, 403, 404)},
     )
     def post(self, request: Request, invite_id: int) -> Response:
         """Decline an Invite to Bill: no pay app will be created for the period (contacts only).
@@ -360,6 +369,9 @@ class CommitmentPayApps(Endpoint):
         approved yet.
         """
         contract = _commitment_for(request.user, commitment_id)
+        # Refuse Read Only users before the body is read (the service checks too).
+        if require_role(request.user, contract, Role.CONTACT) == Role.READ_ONLY:
+            raise PermissionDenied("Read Only users cannot create pay apps.")
         data = parse(PayAppCreateInput, request)
         period = BillingPeriod.objects.filter(
             pk=data.pop("billing_period"), project_id=contract.project_id
@@ -431,6 +443,7 @@ class PayAppDetail(Endpoint):
     def patch(self, request: Request, pay_app_id: int) -> Response:
         """Change the invoice number or the billing date (whoever may edit the pay app)."""
         pay_app = access_pay_app(request.user, pay_app_id)
+        pay_app_require_editor(request.user, pay_app)
         data = parse(PayAppUpdateInput, request)
         pay_app_update_details(actor=request.user, pay_app=pay_app, **data)
         return _detail(pay_app)
@@ -449,6 +462,7 @@ class PayAppDetail(Endpoint):
         Send the `version` you last read as a query parameter: `?version=3`.
         """
         pay_app = access_pay_app(request.user, pay_app_id)
+        pay_app_require_editor(request.user, pay_app)
         version = _query(VersionQuery, request)["version"]
         pay_app_delete(actor=request.user, pay_app=pay_app, version=version)
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -469,6 +483,7 @@ class PayAppLineDetail(Endpoint):
         change is refused with 400 naming it, and nothing is saved.
         """
         pay_app = access_pay_app(request.user, pay_app_id)
+        pay_app_require_editor(request.user, pay_app)
         data = parse(LineUpdateInput, request)
         version = data.pop("version")
         if not PayAppLine.objects.filter(pay_app=pay_app, pk=line_id).exists():
@@ -496,6 +511,7 @@ class PayAppLines(Endpoint):
         line by its place in `lines` (`lines[2].work_completed_this_period`).
         """
         pay_app = access_pay_app(request.user, pay_app_id)
+        pay_app_require_editor(request.user, pay_app)
         data = parse(LinesUpdateInput, request)
         edits = [dict(line) for line in data["lines"]]
         ids = [edit.pop("id") for edit in edits]
@@ -518,6 +534,12 @@ class PayAppRetainage(Endpoint):
     def post(self, request: Request, pay_app_id: int) -> Response:
         """Set the retainage rates of every line at once (Standard and Admin users)."""
         pay_app = access_pay_app(request.user, pay_app_id)
+        pay_app_require_role(
+            request.user,
+            pay_app,
+            Role.STANDARD,
+            refusal="Retainage rates are set by the contractor (Standard or Admin users).",
+        )
         data = parse(RetainageInput, request)
         with _fields_named(_rates):
             pay_app_set_retainage_all(actor=request.user, pay_app=pay_app, **data)
@@ -534,6 +556,7 @@ class PayAppReleaseRetainage(Endpoint):
         """Release an `amount` or a `percent` of the retainage held, spread over the lines in
         proportion to their holding (an Admin, or the vendor on a retainage invoice)."""
         pay_app = access_pay_app(request.user, pay_app_id)
+        pay_app_require_releaser(request.user, pay_app)
         data = parse(ReleaseRetainageInput, request)
         sent = "percent" if "percent" in data and "amount" not in data else "amount"
         with _fields_named(_release(sent)):
@@ -554,6 +577,7 @@ class PayAppSubmit(Endpoint):
         """Submit a Draft, or resubmit a Revise & Resubmit: it goes Under Review and the
         distribution list is emailed. A contact submits a Draft only before the due date."""
         pay_app = access_pay_app(request.user, pay_app_id)
+        pay_app_require_editor(request.user, pay_app)
         data = parse(SubmitInput, request)
         pay_app_submit(actor=request.user, pay_app=pay_app, version=data["version"])
         return _detail(pay_app)
@@ -574,6 +598,9 @@ class PayAppReview(Endpoint):
         same `version` gets 409.
         """
         pay_app = access_pay_app(request.user, pay_app_id)
+        pay_app_require_role(
+            request.user, pay_app, Role.ADMIN, refusal="Only an Admin can review a pay app."
+        )
         data = parse(ReviewInput, request)
         reviews = [
             LineReview(line_id=line["id"], status=line["status"], reason=line["reason"])
@@ -601,6 +628,12 @@ class PayAppStatus(Endpoint):
         """Correct a pay app's status to any status, with a reason kept in the history
         (project Admins)."""
         pay_app = access_pay_app(request.user, pay_app_id)
+        pay_app_require_role(
+            request.user,
+            pay_app,
+            Role.ADMIN,
+            refusal="Only an Admin can correct a pay app's status.",
+        )
         pay_app_set_status(actor=request.user, pay_app=pay_app, **parse(StatusInput, request))
         return _detail(pay_app)
 

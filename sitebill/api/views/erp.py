@@ -33,6 +33,7 @@ from sitebill.api.serializers.erp import (
 )
 from sitebill.api.views import Endpoint, errors, paginated, parse
 from sitebill.billing.models import PayApp, Payment
+from sitebill.billing.permissions import pay_app_require_role
 from sitebill.billing.services.payments import payment_record
 from sitebill.core.exceptions import NotFound
 from sitebill.erp.models import ErpExport
@@ -81,6 +82,9 @@ class PayAppPayments(Endpoint):
         `payment_status` follows: unpaid, partially_paid, paid.
         """
         pay_app = access_pay_app(request.user, pay_app_id)
+        pay_app_require_role(
+            request.user, pay_app, Role.ADMIN, refusal="Only an Admin can record payments."
+        )
         payment = payment_record(
             actor=request.user, pay_app=pay_app, **parse(PaymentInput, request)
         )

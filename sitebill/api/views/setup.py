@@ -22,6 +22,7 @@ from sitebill.accounts.access import (
     access_project,
     contracts_for_user,
     projects_for_user,
+    require_role,
     user_can_administer,
 )
 from sitebill.accounts.models import Company, Membership, Project, User
@@ -67,7 +68,7 @@ from sitebill.contracts.services import (
     contract_contact_add,
     contract_create,
 )
-from sitebill.core.exceptions import NotFound, ValidationFailed
+from sitebill.core.exceptions import NotFound, PermissionDenied, ValidationFailed
 
 # --- Reads that have no access helper of their own -----------------------------------------------
 
@@ -125,12 +126,16 @@ def _contracts(user: Any, project: Project, kind_group: KindGroup) -> QuerySet[C
     ).prefetch_related(Prefetch("lines", queryset=SOVLine.objects.order_by("position", "pk")))
 
 
-def _access_contract_of_kind(user: Any, contract_id: Any, kind_group: KindGroup) -> Contract:
+def _access_contract_of_kind(
+    user: Any, contract_id: Any, kind_group: KindGroup, *, at_least: Role = Role.CONTACT
+) -> Contract:
     """A contract the user may see, of the kind the path names (a client contract is not found
-    under `/commitments/`, nor a commitment under `/client-contracts/`)."""
+    under `/commitments/`, nor a commitment under `/client-contracts/`), on which the user has
+    at least `at_least` (403 otherwise)."""
     contract: Contract = access_contract(user, contract_id)
     if contract.kind not in KIND_GROUPS[kind_group]:
         raise NotFound(_KIND_GROUP_NOT_FOUND[kind_group])
+    require_role(user, contract, at_least)
     return contract
 
 
@@ -166,6 +171,8 @@ class CompanyList(Endpoint):
     )
     def post(self, request: Request) -> Response:
         """Create a contractor, vendor or client company (company administrators)."""
+        if not user_can_administer(request.user):
+            raise PermissionDenied("Only a company administrator may create companies.")
         company = company_create(actor=request.user, **parse(CompanyInput, request))
         return Response(CompanyOutput(company).data, status=status.HTTP_201_CREATED)
 
@@ -183,6 +190,10 @@ class UserList(Endpoint):
     )
     def post(self, request: Request) -> Response:
         """Create a login (company administrators, or an Admin of some project)."""
+        if not _manages_directory(request.user):
+            raise PermissionDenied(
+                "Only a company administrator or a project Admin may create users."
+            )
         user = user_create(actor=request.user, **parse(UserInput, request))
         return Response(UserOutput(user).data, status=status.HTTP_201_CREATED)
 
@@ -204,6 +215,8 @@ class ProjectList(Endpoint):
     )
     def post(self, request: Request) -> Response:
         """Create a project (company administrators); its creator becomes its first Admin."""
+        if not user_can_administer(request.user):
+            raise PermissionDenied("Only a company administrator may create projects.")
         project = project_create(actor=request.user, **parse(ProjectInput, request))
         return Response(ProjectOutput(project).data, status=status.HTTP_201_CREATED)
 
@@ -224,7 +237,7 @@ class ProjectSettings(Endpoint):
     )
     def patch(self, request: Request, project_id: int) -> Response:
         """Change some of the project's settings (project Admins); leave out what stays."""
-        project = access_project(request.user, project_id)
+        project = access_project(request.user, project_id, at_least=Role.ADMIN)
         settings = parse(ProjectSettingsSerializer, request)
         project = project_update_settings(actor=request.user, project=project, **settings)
         return Response(ProjectOutput(project).data)
@@ -251,7 +264,7 @@ class ProjectMembers(Endpoint):
     )
     def post(self, request: Request, project_id: int) -> Response:
         """Give a user a permission level on the project, or change it (project Admins)."""
-        project = access_project(request.user, project_id)
+        project = access_project(request.user, project_id, at_least=Role.ADMIN)
         membership = membership_set(
             actor=request.user, project=project, **parse(MembershipInput, request)
         )
@@ -264,7 +277,7 @@ class ProjectMembers(Endpoint):
 def _create_contract(
     request: Request, project_id: int, kind_group: KindGroup, counterparty: str
 ) -> Contract:
-    project = access_project(request.user, project_id)
+    project = access_project(request.user, project_id, at_least=Role.ADMIN)
     serializer = CommitmentInput if kind_group == "commitments" else ClientContractInput
     data = parse(serializer, request)
     data.setdefault("kind", Contract.Kind.CLIENT)
@@ -321,14 +334,16 @@ class CommitmentContacts(Endpoint):
     )
     def post(self, request: Request, commitment_id: int) -> Response:
         """Name a vendor's user as a payment application contact (project Admins)."""
-        contract = _access_contract_of_kind(request.user, commitment_id, "commitments")
+        contract = _access_contract_of_kind(
+            request.user, commitment_id, "commitments", at_least=Role.ADMIN
+        )
         user = parse(ContactInput, request)["user"]
         contract_contact_add(actor=request.user, contract=contract, user=user)
         return Response(PersonOutput(user).data, status=status.HTTP_201_CREATED)
 
 
 def _create_change_order(request: Request, contract_id: int, kind_group: KindGroup) -> Response:
-    contract = _access_contract_of_kind(request.user, contract_id, kind_group)
+    contract = _access_contract_of_kind(request.user, contract_id, kind_group, at_least=Role.ADMIN)
     change_order = change_order_create(
         actor=request.user, contract=contract, **parse(ChangeOrderInput, request)
     )
@@ -361,6 +376,7 @@ class ChangeOrderStatus(Endpoint):
         An approved change order adds its lines to the contract value and to the next pay app.
         """
         change_order = _change_order_for(request.user, change_order_id)
+        require_role(request.user, change_order.contract, Role.ADMIN)
         change_order = change_order_set_status(
             actor=request.user,
             change_order=change_order,
@@ -436,7 +452,7 @@ class ProjectBillingPeriods(Endpoint):
     )
     def post(self, request: Request, project_id: int) -> Response:
         """Open the next billing period; the open one closes (project Admins)."""
-        project = access_project(request.user, project_id)
+        project = access_project(request.user, project_id, at_least=Role.ADMIN)
         period = billing_period_create(
             actor=request.user, project=project, **parse(BillingPeriodInput, request)
         )

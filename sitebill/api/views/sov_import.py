@@ -11,6 +11,7 @@ from typing import Any
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
+from rest_framework.exceptions import UnsupportedMediaType
 from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -50,7 +51,13 @@ _UPLOAD = inline_serializer("SOVImportUpload", {"file": serializers.FileField()}
 
 
 def _file_of(request: Request) -> Any:
-    upload = request.FILES.get("file")
+    try:
+        upload = request.FILES.get("file")
+    except UnsupportedMediaType:
+        raise ValidationFailed(
+            "Send the CSV or XLSX file as `file` in a multipart/form-data body.",
+            fields={"file": ["No file was sent."]},
+        ) from None
     if upload is None:
         raise ValidationFailed(
             "Attach the CSV or XLSX file as `file`.", fields={"file": ["No file was sent."]}

@@ -23,7 +23,7 @@ from django.db import transaction
 from django.db.models import Count, Sum
 from django.utils import timezone
 
-from sitebill.accounts.access import Role, is_contact, project_role
+from sitebill.accounts.access import Role, contract_role, is_contact, project_role
 from sitebill.billing.models import BillingPeriod, Invite, InvoiceType, PayApp, PayAppLine
 from sitebill.contracts.models import ChangeOrderLine, Contract, SOVLine
 from sitebill.core.events import record_event
@@ -275,6 +275,18 @@ def invites_send(
     return SendResult(invited=invited, skipped=skipped)
 
 
+def invite_require_answerer(actor: Any, contract: Any) -> None:
+    """Only a payment application contact of the commitment answers its invite. A project
+    member sees the invite but may not answer it (403); anyone else may not see it (404)."""
+    if is_contact(actor, contract):
+        return
+    if contract_role(actor, contract) >= Role.READ_ONLY:
+        raise PermissionDenied(
+            "Only a payment application contact of this commitment can answer its Invite to Bill."
+        )
+    raise NotFound("Invite not found.")
+
+
 def _answer(
     *, actor: Any, invite: Invite, status: str, today: dt.date | None
 ) -> tuple[Invite, bool]:
@@ -285,8 +297,7 @@ def _answer(
             .select_related("contract", "contract__project", "billing_period")
             .get(pk=invite.pk)
         )
-        if not is_contact(actor, locked.contract):
-            raise NotFound("Invite not found.")
+        invite_require_answerer(actor, locked.contract)
         if locked.status != Invite.Status.INVITED:
             return locked, False
         today = today or timezone.localdate()

@@ -30,6 +30,7 @@ from django.views.decorators.http import require_GET, require_POST
 from sitebill.accounts.access import Role, access_pay_app, access_project
 from sitebill.accounts.models import Project
 from sitebill.billing.models import PayApp, PayAppLine, Payment
+from sitebill.billing.permissions import pay_app_require_role
 from sitebill.billing.selectors import figures_for_lines
 from sitebill.billing.services.payments import payment_record
 from sitebill.contracts.models import Contract
@@ -98,6 +99,9 @@ class RejectForm(forms.Form):
 def pay_app_payment_add(request: HttpRequest, pay_app_id: int) -> HttpResponse:
     """Record a payment from the pay app page's Payments card (Admins)."""
     pay_app = access_pay_app(request.user, pay_app_id)
+    pay_app_require_role(
+        request.user, pay_app, Role.ADMIN, refusal="Only an Admin can record payments."
+    )
     form = PaymentForm(request.POST)
     status = 400
     error_message = ""

@@ -5,12 +5,13 @@ The email links (`/invites/<accept|decline>/<token>/`) are signed, single-purpos
 and link previews fetch links: it shows the invite and one button, and only the POST of that
 button answers. The link identifies the invite, never a person: the reader must be logged in
 (else the login page, with `next` back to the link), and must be a payment application contact
-of that commitment (else the 404 page, as for any object that is not theirs). A forged or expired
+of that commitment: a project member who sees the commitment gets the 403 page, anyone else the
+404 page, as for any object that is not theirs. A forged or expired
 link is a 400 page that says so. Answering twice changes nothing and says when it was answered.
 
-The dashboard's buttons post to `/invites/<id>/<accept|decline>/`, loaded through
-`invites_for_contact`. After Accept the contact goes on to create the pay app; after Decline,
-back to the dashboard.
+The dashboard's buttons post to `/invites/<id>/<accept|decline>/`, loaded from the commitments
+the user may see (404 otherwise) and answered only by their contacts (403 otherwise). After
+Accept the contact goes on to create the pay app; after Decline, back to the dashboard.
 
 Password reset ("Set or reset your password" on the login page) is Django's, with our
 templates: `SetOrResetPasswordForm` also mails users who have no password yet, because a
@@ -33,13 +34,13 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.views.decorators.http import require_http_methods, require_POST
 
-from sitebill.accounts.access import is_contact
+from sitebill.accounts.access import contracts_for_user
 from sitebill.billing.models import Invite
 from sitebill.billing.services.invites import (
     invite_accept,
     invite_decline,
     invite_from_token,
-    invites_for_contact,
+    invite_require_answerer,
 )
 from sitebill.core.exceptions import NotFound, ValidationFailed
 from sitebill.web.views._access import access_errors
@@ -60,8 +61,7 @@ def invite_respond(request: HttpRequest, action: str, token: str) -> HttpRespons
         return render(
             request, "web/invites/link_error.html", {"message": error.message}, status=400
         )
-    if not is_contact(request.user, invite.contract):
-        raise NotFound("Invite not found.")
+    invite_require_answerer(request.user, invite.contract)
     if request.method == "POST":
         invite, changed = _answer(request, invite, action)
         if changed:
@@ -86,9 +86,14 @@ def invite_answer(request: HttpRequest, invite_id: str, action: str) -> HttpResp
     """Accept or Decline from the contact dashboard."""
     if action not in ACTIONS:
         raise NotFound("Invite not found.")
-    invite = invites_for_contact(request.user).filter(pk=int(invite_id)).first()
+    invite = (
+        Invite.objects.select_related("contract", "contract__project", "billing_period")
+        .filter(pk=int(invite_id), contract__in=contracts_for_user(request.user).values("pk"))
+        .first()
+    )
     if invite is None:
         raise NotFound("Invite not found.")
+    invite_require_answerer(request.user, invite.contract)
     invite, changed = _answer(request, invite, action)
     if not changed:
         messages.info(request, already_answered(invite, request.user))

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -43,6 +44,11 @@ from sitebill.billing.models import (
     InvoiceType,
     PayApp,
     PayAppLine,
+)
+from sitebill.billing.permissions import (
+    pay_app_require_editor,
+    pay_app_require_releaser,
+    pay_app_require_role,
 )
 from sitebill.billing.selectors import (
     Figures,
@@ -802,9 +808,12 @@ def _small_form(
     form: Any,
     apply: Any,
     success: str,
+    require: Callable[[Any, PayApp], Role],
 ) -> HttpResponse:
-    """Validate `form`, call `apply(pay_app, cleaned_data)`; on a refusal show the page."""
+    """Check the caller's role with `require(user, pay_app)` (403 before the form is read),
+    validate `form`, call `apply(pay_app, cleaned_data)`; on a refusal show the page."""
     pay_app, role, lines = _load(request, pay_app_id)
+    require(request.user, pay_app)
     status = 400
     alerts: list[tuple[str, str]] = []
     if form.is_valid():
@@ -843,6 +852,12 @@ def pay_app_retainage(request: HttpRequest, pay_app_id: int) -> HttpResponse:
         form=RetainageAllForm(request.POST),
         apply=apply,
         success="Retainage rates set on every line.",
+        require=lambda user, pay_app: pay_app_require_role(
+            user,
+            pay_app,
+            Role.STANDARD,
+            refusal="Retainage rates are set by the contractor (Standard or Admin users).",
+        ),
     )
 
 
@@ -866,6 +881,7 @@ def pay_app_release(request: HttpRequest, pay_app_id: int) -> HttpResponse:
         form=ReleaseRetainageForm(request.POST),
         apply=apply,
         success="Retainage released over the lines.",
+        require=pay_app_require_releaser,
     )
 
 
@@ -889,6 +905,7 @@ def pay_app_details(request: HttpRequest, pay_app_id: int) -> HttpResponse:
         form=DetailsForm(request.POST),
         apply=apply,
         success="Invoice details saved.",
+        require=pay_app_require_editor,
     )
 
 
@@ -912,6 +929,9 @@ def pay_app_status(request: HttpRequest, pay_app_id: int) -> HttpResponse:
         form=StatusCorrectionForm(request.POST),
         apply=apply,
         success="Status corrected.",
+        require=lambda user, pay_app: pay_app_require_role(
+            user, pay_app, Role.ADMIN, refusal="Only an Admin can correct a pay app's status."
+        ),
     )
 
 
@@ -969,6 +989,7 @@ def pay_app_attachment_add(request: HttpRequest, pay_app_id: int) -> HttpRespons
         form=AttachmentForm(request.POST, request.FILES),
         apply=apply,
         success="File attached.",
+        require=pay_app_require_editor,
     )
 
 
