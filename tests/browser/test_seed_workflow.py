@@ -15,12 +15,15 @@ SC-003 (no payment application contact); period 3 is Open and nobody has been in
 
 from __future__ import annotations
 
+import io
 import re
 from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
 from playwright.sync_api import Locator, Page, expect
+from pypdf import PdfReader
 
 from sitebill.billing.models import PayAppLine
 from tests.browser.conftest import TYPED_AMOUNTS, Site, log_in, log_out, shot
@@ -361,6 +364,19 @@ def admin_approves(page: Page) -> None:
     ]
     page.evaluate("window.scrollTo(0, 0)")
     shot(page, "pay-app-approved.png")
+    # and the approved pay app's G702/G703 PDF downloads and reads back with the same figure
+    with page.expect_download() as info:
+        page.get_by_role("group", name="Download").get_by_role(
+            "link", name="PDF", exact=True
+        ).click()
+    path = info.value.path()
+    assert path is not None
+    pdf = Path(path).read_bytes()
+    text = "\n".join(page_.extract_text() for page_ in PdfReader(io.BytesIO(pdf)).pages)
+    assert "APPLICATION AND CERTIFICATE FOR PAYMENT" in text
+    assert "CONTINUATION SHEET" in text
+    due = money(payment_due([TYPED[0], REVISED_LINE_2, TYPED[2]])).lstrip("$")
+    assert due in text, (due, text[:800])
 
 
 def test_an_invite_to_bill_becomes_a_submitted_pay_app(page: Page, site: Site) -> None:
