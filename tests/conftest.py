@@ -37,8 +37,8 @@ class World:
 ROLES = ["admin", "standard", "read_only", "contact", "other_contact", "stranger", "anonymous"]
 
 
-@pytest.fixture
-def world(db: Any) -> World:
+def build_world() -> World:
+    """The people and contracts every permission-minded test starts from."""
     contractor = factories.CompanyFactory(name="Summit Builders", kind=Company.Kind.CONTRACTOR)
     vendor = factories.CompanyFactory(name="Acme Concrete", kind=Company.Kind.VENDOR)
     other_vendor = factories.CompanyFactory(name="Bolt Electric", kind=Company.Kind.VENDOR)
@@ -92,6 +92,11 @@ def world(db: Any) -> World:
         other_contact=other_contact,
         stranger=stranger,
     )
+
+
+@pytest.fixture
+def world(db: Any) -> World:
+    return build_world()
 
 
 @pytest.fixture(autouse=True)

@@ -11,7 +11,7 @@ from typing import Any
 from django.core.files.base import ContentFile
 from django.db.models import Sum
 
-from sitebill.accounts.models import Company, Membership, User
+from sitebill.accounts.models import Membership, User
 from sitebill.billing.models import (
     Attachment,
     BillingPeriod,
@@ -30,7 +30,7 @@ from sitebill.erp.services import erp_accept, erp_send
 from sitebill.notifications.models import OutboxEmail
 from sitebill.upstream.services import client_pay_app_create
 from tests import factories
-from tests.conftest import World
+from tests.conftest import World, build_world
 from tests.erp.builders import approved_pay_app, client_contract
 
 ROLES = [
@@ -66,63 +66,6 @@ class Scene:
         if role == "other_project":
             return User.objects.get(pk=self.other_project_admin.pk)
         return User.objects.get(pk=getattr(self.world, role).pk)
-
-
-def build_world() -> World:
-    """The same people and contracts as the `world` fixture in tests/conftest.py."""
-    contractor = factories.CompanyFactory(name="Summit Builders", kind=Company.Kind.CONTRACTOR)
-    vendor = factories.CompanyFactory(name="Acme Concrete", kind=Company.Kind.VENDOR)
-    other_vendor = factories.CompanyFactory(name="Bolt Electric", kind=Company.Kind.VENDOR)
-    project = factories.ProjectFactory(name="Riverside Clinic", contractor=contractor)
-    admin = factories.UserFactory(email="admin@summit.example", company=contractor)
-    standard = factories.UserFactory(email="standard@summit.example", company=contractor)
-    read_only = factories.UserFactory(email="readonly@summit.example", company=contractor)
-    contact = factories.UserFactory(email="billing@acme.example", company=vendor)
-    other_contact = factories.UserFactory(email="billing@bolt.example", company=other_vendor)
-    stranger = factories.UserFactory(email="someone@elsewhere.example")
-    for member, permission in [
-        (admin, Membership.Permission.ADMIN),
-        (standard, Membership.Permission.STANDARD),
-        (read_only, Membership.Permission.READ_ONLY),
-    ]:
-        Membership.objects.create(user=member, project=project, permission=permission)
-    commitment = factories.ContractFactory(
-        project=project, number="SC-001", title="Concrete", counterparty=vendor
-    )
-    other_commitment = factories.ContractFactory(
-        project=project, number="SC-002", title="Electrical", counterparty=other_vendor
-    )
-    for position, (value, code) in enumerate(
-        [("50000.00", "03-300"), ("30000.00", "03-350"), ("20000.00", "03-400")]
-    ):
-        factories.SOVLineFactory(
-            contract=commitment,
-            position=position,
-            item_number=str(position + 1),
-            cost_code=code,
-            scheduled_value=Decimal(value),
-        )
-    factories.SOVLineFactory(
-        contract=other_commitment, item_number="1", scheduled_value=Decimal("40000.00")
-    )
-    commitment.contacts.add(contact)
-    other_commitment.contacts.add(other_contact)
-    period = factories.BillingPeriodFactory(project=project, number=1)
-    return World(
-        project=project,
-        contractor=contractor,
-        vendor=vendor,
-        other_vendor=other_vendor,
-        commitment=commitment,
-        other_commitment=other_commitment,
-        period=period,
-        admin=admin,
-        standard=standard,
-        read_only=read_only,
-        contact=contact,
-        other_contact=other_contact,
-        stranger=stranger,
-    )
 
 
 def build_scene() -> Scene:

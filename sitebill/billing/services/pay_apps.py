@@ -26,7 +26,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from sitebill.accounts.access import Role, contract_role, is_contact, require_role
+from sitebill.accounts.access import Role, is_contact, require_role
 from sitebill.billing import calculations as calc
 from sitebill.billing import transitions
 from sitebill.billing.models import BillingPeriod, Invite, InvoiceType, PayApp, PayAppLine
@@ -821,7 +821,3 @@ def pay_app_delete(*, actor: Any, pay_app: PayApp, version: int | None = None) -
             changes={"status": (locked.status, None), "number": (locked.number, None)},
         )
         locked.delete()
-
-
-def pay_app_role(actor: Any, pay_app: PayApp) -> Role:
-    return contract_role(actor, pay_app.contract)
