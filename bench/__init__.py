@@ -1,0 +1,1 @@
+"""`make bench`: sitebill at a realistic scale, against floors measured in the same run."""
