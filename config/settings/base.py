@@ -39,6 +39,8 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "axes",
     "django_htmx",
+    "django_tasks",
+    "django_tasks_db",
     "sitebill.core",
     "sitebill.accounts",
     "sitebill.contracts",
@@ -201,6 +203,10 @@ EMAIL_BACKEND = (
     if EMAIL_HOST
     else "sitebill.notifications.backends.KeepInOutbox"
 )
+# Mail is delivered by a task (sitebill/notifications/tasks.py). The database backend keeps tasks
+# in this database, written in the same transaction as the mail; run `manage.py db_worker`.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "sitebill <no-reply@sitebill.example>")
 
 LOGGING = {

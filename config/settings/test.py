@@ -15,3 +15,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     DATABASES["default"]["TEST"] = {  # noqa: F405
         "NAME": str(Path(tempfile.mkdtemp(prefix="sitebill-testdb-")) / "test.sqlite3")
     }
+
+# Tasks run right after the commit that queued them (tests of the worker switch to the database
+# backend themselves).
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}

@@ -5,14 +5,18 @@ from __future__ import annotations
 
 import datetime as dt
 import socket
+import time
 
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.handlers import Sink
 from django.core import mail
+from django.core.management import call_command
 from django.db import transaction
 from django.test import override_settings
 from django.utils import timezone
+from django_tasks import TaskResultStatus
+from django_tasks_db.models import DBTaskResult
 
 from sitebill.notifications import outbox
 from sitebill.notifications.models import OutboxEmail
@@ -186,3 +190,97 @@ def test_a_superuser_sees_every_message(world, client):
     world.admin.save(update_fields=["is_superuser"])
     client.force_login(world.admin)
     assert "For Bolt" in client.get("/outbox/").content.decode()
+
+
+# The production set-up: the database task backend and its worker (`manage.py db_worker`).
+DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+
+def run_worker() -> None:
+    """One pass of the real worker: run every task that is ready, then stop."""
+    call_command("db_worker", batch=True, startup_delay=False, interval=0, verbosity=0)
+
+
+@pytest.fixture
+def database_tasks():
+    with override_settings(TASKS=DATABASE_TASKS):
+        yield
+
+
+def test_the_delivery_task_commits_with_the_mail_and_the_worker_sends_it(
+    transactional_db, smtp_server, database_tasks
+):
+    _controller, handler = smtp_server
+    # when a change queues mail
+    with transaction.atomic():
+        queue("Invite")
+    # then the task is waiting in the database and nothing has left yet
+    task_row = DBTaskResult.objects.get()
+    assert task_row.status == TaskResultStatus.READY
+    assert task_row.task_path == "sitebill.notifications.tasks.deliver_emails"
+    assert handler.messages == []
+    # when the worker runs
+    run_worker()
+    # then the message is sent once and the task finished
+    assert OutboxEmail.objects.get().status == "sent"
+    assert len(handler.messages) == 1
+    assert DBTaskResult.objects.get().status == TaskResultStatus.SUCCESSFUL
+
+
+def test_a_rolled_back_change_leaves_neither_mail_nor_task(
+    transactional_db, smtp_server, database_tasks
+):
+    _controller, handler = smtp_server
+    with pytest.raises(RuntimeError), transaction.atomic():
+        queue("Invite")
+        raise RuntimeError("the change failed")
+    run_worker()
+    assert OutboxEmail.objects.count() == 0
+    assert DBTaskResult.objects.count() == 0
+    assert handler.messages == []
+
+
+def test_the_worker_retries_with_backoff_while_the_smtp_server_is_down(
+    transactional_db, smtp_server, database_tasks, monkeypatch
+):
+    controller, handler = smtp_server
+    monkeypatch.setattr(outbox, "BASE_DELAY", dt.timedelta(seconds=1))
+    # given the SMTP server is down when the worker first runs
+    controller.stop()
+    queue("Reminder")
+    run_worker()
+    # then the message stays queued with its error, and a retry task waits for the backoff
+    row = OutboxEmail.objects.get()
+    assert (row.status, row.attempts) == ("queued", 1)
+    assert "Error" in row.last_error or "refused" in row.last_error.lower()
+    retry_task = DBTaskResult.objects.filter(status=TaskResultStatus.READY).get()
+    assert retry_task.run_after is not None and retry_task.run_after > timezone.now()
+    # a worker pass before the backoff ends sends nothing and tries nothing
+    run_worker()
+    row.refresh_from_db()
+    assert row.attempts == 1
+    # when the server is back and the backoff has passed
+    controller.start()
+    time.sleep(1.2)
+    run_worker()
+    # then the message is delivered exactly once, on the second attempt
+    row.refresh_from_db()
+    assert (row.status, row.attempts) == ("sent", 2)
+    assert len(handler.messages) == 1
+    assert not DBTaskResult.objects.filter(status=TaskResultStatus.READY).exists()
+
+
+def test_a_failed_message_put_back_by_retry_is_delivered_by_the_worker(
+    transactional_db, smtp_server, database_tasks
+):
+    _controller, handler = smtp_server
+    (row,) = queue("Approved")
+    OutboxEmail.objects.filter(pk=row.pk).update(status="failed", attempts=outbox.MAX_ATTEMPTS)
+    DBTaskResult.objects.all().delete()
+    # when
+    assert outbox.retry(ids=[row.pk]) == 1
+    run_worker()
+    # then
+    row.refresh_from_db()
+    assert (row.status, row.attempts) == ("sent", 1)
+    assert len(handler.messages) == 1

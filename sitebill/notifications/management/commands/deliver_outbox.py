@@ -7,7 +7,11 @@ from sitebill.notifications.outbox import deliver
 
 
 class Command(BaseCommand):
-    help = "Deliver queued email that is due (retries with backoff). --loop runs as a worker."
+    help = (
+        "Deliver every queued email that is due, now. The task worker (manage.py db_worker) "
+        "normally does this; this command is the fallback for a task backend that cannot defer "
+        "retries, and a way to drain the outbox by hand. --loop keeps going."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--loop", action="store_true", help="Keep delivering until stopped.")
