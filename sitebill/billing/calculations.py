@@ -85,6 +85,8 @@ from sitebill.core.money import (
     Rounding,
     as_rounding,
     divide,
+    is_amount,
+    is_percent,
     multiply,
     percent_of,
     to_decimal,
@@ -861,6 +863,8 @@ def _integer_ratio(weight: Decimal) -> tuple[int, int]:
 
 
 def _require_amount(name: str, value: Decimal) -> None:
+    if is_amount(value):  # the common case, decided without raising
+        return
     if not isinstance(value, Decimal):
         raise TypeError(f"{name} must be a Decimal, not {type(value).__name__}")
     try:
@@ -870,6 +874,8 @@ def _require_amount(name: str, value: Decimal) -> None:
 
 
 def _require_percent(name: str, value: Decimal) -> None:
+    if is_percent(value):
+        return
     if not isinstance(value, Decimal):
         raise TypeError(f"{name} must be a Decimal, not {type(value).__name__}")
     try:

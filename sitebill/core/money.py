@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from decimal import (
     ROUND_05UP,
+    ROUND_DOWN,
     ROUND_HALF_EVEN,
     ROUND_HALF_UP,
     Context,
@@ -53,6 +54,10 @@ _PRECISION: Final = 60
 _TRAPS: Final = [InvalidOperation, DivisionByZero, Overflow]
 _EXACT: Final = Context(prec=_PRECISION, rounding=ROUND_HALF_EVEN, traps=_TRAPS)
 _ROUND_TO_ODD: Final = Context(prec=_PRECISION, rounding=ROUND_05UP, traps=_TRAPS)
+# Truncation, used only to ask whether a number has more places than allowed (never to round it).
+_TRUNCATE: Final = Context(prec=_PRECISION, rounding=ROUND_DOWN, traps=_TRAPS)
+_ONE: Final = Decimal(1)
+_BASIS_POINT: Final = Decimal("0.0001")
 
 
 def as_rounding(value: str) -> Rounding:
@@ -110,20 +115,45 @@ def to_decimal(value: str | Decimal | int, *, max_places: int) -> Decimal:
     `TypeError` for a float or a bool; `ValueError` for NaN, Infinity, a value that is not a
     number, too many places, or a magnitude of 10^15 or more. Never rounds.
     """
+    if type(value) is Decimal:  # the common case (every stored figure): already immutable
+        number = value
     # bool is an int subclass and float a binary fraction: neither is a way to write money.
-    if isinstance(value, bool | float) or not isinstance(value, str | Decimal | int):
+    elif isinstance(value, bool | float) or not isinstance(value, str | Decimal | int):
         raise TypeError(f"expected a str, Decimal or int, not {type(value).__name__}")
-    try:
-        number = Decimal(value)
-    except InvalidOperation:
-        raise ValueError(f"{value!r} is not a number") from None
+    else:
+        try:
+            number = Decimal(value)
+        except InvalidOperation:
+            raise ValueError(f"{value!r} is not a number") from None
     if not number.is_finite():
         raise ValueError(f"{value!r} is not a finite number")
-    if abs(number) >= MAX_AMOUNT:
+    if not -MAX_AMOUNT < number < MAX_AMOUNT:
         raise ValueError(f"{value!r} is too large")
     if _has_more_places_than(number, max_places):
         raise ValueError(f"{value!r} has more than {max_places} decimal places")
     return number
+
+
+def is_amount(value: object) -> bool:
+    """Whether `value` is already an amount `to_money` would accept unchanged: a finite
+    `Decimal` below 10^15 in magnitude with at most two places. A fast test with no exceptions,
+    for values read back from storage; `to_money` says what is wrong with one that fails."""
+    return (
+        type(value) is Decimal
+        and value.is_finite()
+        and -MAX_AMOUNT < value < MAX_AMOUNT
+        and value.quantize(CENT, context=_TRUNCATE) == value
+    )
+
+
+def is_percent(value: object) -> bool:
+    """Whether `value` is already a percentage `to_percent` would accept (at most four places)."""
+    return (
+        type(value) is Decimal
+        and value.is_finite()
+        and -MAX_AMOUNT < value < MAX_AMOUNT
+        and value.quantize(_BASIS_POINT, context=_TRUNCATE) == value
+    )
 
 
 def percent_of(amount: Decimal, percent: Decimal, rounding: Rounding = "half_up") -> Decimal:
@@ -151,11 +181,9 @@ def divide(numerator: Decimal, denominator: Decimal, rounding: Rounding = "half_
 
 
 def _has_more_places_than(number: Decimal, places: int) -> bool:
-    """Whether finite `number` needs more than `places` decimal places ("1.500" needs one)."""
-    exponent = number.as_tuple().exponent
-    assert isinstance(exponent, int)  # finite numbers only reach here
-    if exponent >= -places:
-        return False
-    exponent = number.normalize(context=_EXACT).as_tuple().exponent
-    assert isinstance(exponent, int)
-    return exponent < -places
+    """Whether finite `number` needs more than `places` decimal places ("1.500" needs one).
+
+    Truncating to `places` changes the value exactly when a non-zero digit lies beyond them
+    (`number` is below 10^15 here, so the truncated coefficient fits the working precision).
+    """
+    return number.quantize(_ONE.scaleb(-places), context=_TRUNCATE) != number

@@ -6,12 +6,16 @@ import re
 from decimal import Decimal
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from sitebill.core.money import (
     CENT,
     ROUNDING_MODES,
     as_rounding,
     divide,
+    is_amount,
+    is_percent,
     multiply,
     percent_of,
     quantize,
@@ -214,3 +218,41 @@ def test_divide_never_mistakes_a_quotient_just_below_a_half_cent_for_a_tie() -> 
 def test_divide_refuses_a_zero_denominator() -> None:
     with pytest.raises(ZeroDivisionError, match="cannot divide 5 by zero"):
         divide(Decimal("5"), Decimal("0.00"))
+
+
+def _accepted(value: object, places: int) -> bool:
+    try:
+        return to_decimal(value, max_places=places) == value  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return False
+
+
+_any_decimal = st.one_of(
+    st.decimals(allow_nan=True, allow_infinity=True),
+    st.decimals(min_value=-10**16, max_value=10**16, places=2),
+    st.decimals(min_value=-10**16, max_value=10**16, places=4),
+    st.decimals(min_value=-10**16, max_value=10**16, places=6),
+)
+
+
+@given(_any_decimal)
+def test_the_fast_amount_test_agrees_with_to_money(value: Decimal) -> None:
+    assert is_amount(value) == _accepted(value, 2)
+
+
+@given(_any_decimal)
+def test_the_fast_percent_test_agrees_with_to_percent(value: Decimal) -> None:
+    assert is_percent(value) == _accepted(value, 4)
+
+
+@pytest.mark.parametrize(
+    "value", ["1.500", "-0.00", "999999999999999.99", "1E+3", "0E-10", "1.50000"]
+)
+def test_an_amount_written_with_trailing_zeros_is_still_an_amount(value: str) -> None:
+    assert is_amount(Decimal(value))
+
+
+@pytest.mark.parametrize("value", ["1.005", "1E+15", "-1E+15", "NaN", "Infinity", 1, "1.00"])
+def test_what_is_not_a_stored_amount_fails_the_fast_test(value: object) -> None:
+    candidate = Decimal(value) if isinstance(value, str) and value != "1.00" else value
+    assert not is_amount(candidate)
