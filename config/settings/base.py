@@ -109,6 +109,10 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 # Log-in throttling (sitebill/accounts/throttling.py): 5 failures lock the (email, address) pair
 # out for 15 minutes, never an address alone (an office behind one NAT address is many people).
+# A signed-in session lasts one working day (12 hours from log-in), not Django's two weeks:
+# people approve payments here. Log-out and a password change end it earlier.
+SESSION_COOKIE_AGE = 12 * 60 * 60
+
 AUTHENTICATION_BACKENDS = [
     "sitebill.accounts.throttling.LoginThrottleBackend",
     "django.contrib.auth.backends.ModelBackend",

@@ -146,3 +146,19 @@ def test_a_password_reset_for_an_unknown_email_says_the_same(client, db):
     # then: the answer does not tell whether the email has an account
     assert (known.status_code, known["Location"]) == (unknown.status_code, unknown["Location"])
     assert len(mail.outbox) == 1
+
+
+def test_every_page_links_a_signed_in_user_to_the_password_change(world, client):
+    # given
+    client.force_login(world.contact)
+    # when
+    page = client.get("/").content.decode()
+    # then
+    assert 'href="/password-change/"' in page and "Change password" in page
+
+
+def test_a_session_lasts_one_working_day_not_two_weeks(world, client):
+    # when
+    response = client.post("/login/", {"username": world.admin.email, "password": PASSWORD})
+    # then
+    assert response.cookies["sessionid"]["max-age"] == 12 * 60 * 60
