@@ -19,6 +19,7 @@ from sitebill.billing.services.attachments import (
 )
 from sitebill.billing.services.pay_apps import (
     pay_app_create,
+    pay_app_delete,
     pay_app_review,
     pay_app_submit,
 )
@@ -220,6 +221,38 @@ def test_deleting_an_attachment_removes_the_file_after_commit(
     assert not Attachment.objects.exists()
     assert not stored.exists()
     assert events(pay_app, "attachment_deleted") == 1
+
+
+def test_deleting_a_draft_removes_its_attachment_files_after_commit(
+    world, media, django_capture_on_commit_callbacks
+):
+    # given a draft with two attachments
+    pay_app = draft(world)
+    stored = [
+        media / attachment_add(actor=world.contact, pay_app=pay_app, file=upload(n, PDF)).file.name
+        for n in ("waiver.pdf", "invoice.pdf")
+    ]
+    assert all(path.exists() for path in stored)
+    # when the draft is deleted
+    with django_capture_on_commit_callbacks(execute=True):
+        pay_app_delete(actor=world.contact, pay_app=pay_app)
+    # then the rows and the files are gone
+    assert not Attachment.objects.exists()
+    assert not any(path.exists() for path in stored)
+
+
+def test_a_refused_draft_deletion_keeps_the_attachment_files(
+    world, media, django_capture_on_commit_callbacks
+):
+    # given
+    pay_app = draft(world)
+    attachment = attachment_add(actor=world.contact, pay_app=pay_app, file=upload("w.pdf", PDF))
+    stored = media / attachment.file.name
+    # when someone who may not delete it tries
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(PermissionDenied):
+        pay_app_delete(actor=world.read_only, pay_app=pay_app)
+    # then nothing is lost
+    assert stored.exists() and Attachment.objects.count() == 1
 
 
 # --------------------------------------------------------------------------------------------

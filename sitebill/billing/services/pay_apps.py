@@ -21,6 +21,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -820,4 +821,12 @@ def pay_app_delete(*, actor: Any, pay_app: PayApp, version: int | None = None) -
             project=locked.contract.project,
             changes={"status": (locked.status, None), "number": (locked.number, None)},
         )
+        files = [
+            (attachment.file.storage, attachment.file.name)
+            for attachment in locked.attachments.all()
+            if attachment.file.name
+        ]
         locked.delete()
+        # The attachments' rows go with the pay app; their files once the deletion commits.
+        for storage, name in files:
+            transaction.on_commit(partial(storage.delete, name))
