@@ -122,3 +122,26 @@ def _marked_transactional(request: Any) -> bool:
     return bool(
         marker and (marker.kwargs.get("transaction") or (len(marker.args) > 0 and marker.args[0]))
     )
+
+
+@pytest.fixture(autouse=True)
+def _stored_summaries_tie_out(request: Any) -> Any:
+    """After every test with a database, each pay app summary that a list would show (one whose
+    key still matches, sitebill/billing/summaries.py) equals the figures computed from the lines:
+    whatever a test did through the services, a list never shows a stale G702."""
+    if "db" not in request.fixturenames or "transactional_db" in request.fixturenames:
+        yield
+        return
+    request.getfixturevalue("db")
+    yield
+    from sitebill.billing.models import PayApp
+    from sitebill.billing.selectors import figures_for_lines
+    from sitebill.billing.summaries import stored_summary, summary_from_figures
+
+    for pay_app in PayApp.objects.select_related("contract__project").exclude(summary=None):
+        stored = stored_summary(pay_app)
+        if stored is None:
+            continue
+        lines = list(pay_app.lines.order_by("position", "id"))
+        computed = summary_from_figures(figures_for_lines(pay_app, lines))
+        assert stored == computed, f"stale summary on pay app {pay_app.pk}: {stored} != {computed}"

@@ -150,6 +150,13 @@ class PayApp(models.Model):
         null=True, blank=True, help_text="G702 line 6 as approved (the next line 7)."
     )
     erp_status = models.CharField(max_length=20, choices=ErpStatus.choices, blank=True, default="")
+    summary = models.JSONField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="The G702 as last computed, with the key of the inputs it was computed from "
+        "(sitebill/billing/summaries.py): a list shows it only while the key still matches.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

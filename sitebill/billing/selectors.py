@@ -259,10 +259,11 @@ def pay_app_list(
     status: str = "",
     vendor: Any = None,
 ) -> QuerySet[PayApp]:
-    """`pay_apps` (already scoped to the user) filtered, newest period first, lines prefetched.
+    """`pay_apps` (already scoped to the user) filtered, newest period first.
 
-    None or "" leaves a filter off. The lines are prefetched in position order, so rows built
-    with `pay_app_list_rows` cost no query per pay app.
+    None or "" leaves a filter off. The lines are not loaded: rows built with
+    `pay_app_list_rows` show the stored summaries (sitebill/billing/summaries.py) and compute
+    only the stale ones, in one query for the page.
     """
     filters: dict[str, Any] = {}
     if billing_period is not None:
@@ -274,21 +275,21 @@ def pay_app_list(
     return (
         pay_apps.filter(**filters)
         .select_related("contract", "contract__project", "contract__counterparty", "billing_period")
-        .prefetch_related(Prefetch("lines", queryset=PayAppLine.objects.order_by("position", "id")))
         .order_by("-billing_period__number", "contract__number", "-number", "pk")
     )
 
 
 def pay_app_list_rows(pay_apps: Iterable[PayApp]) -> list[PayAppListRow]:
-    """The list's rows, figures computed from the prefetched lines (no query per pay app)."""
-    rows = []
-    for pay_app in pay_apps:
-        figures = figures_for_lines(pay_app, list(pay_app.lines.all()))
-        rows.append(
-            PayAppListRow(
-                pay_app=pay_app,
-                work_this_period=figures.totals.work_completed_this_period,
-                current_payment_due=figures.g702.current_payment_due,
-            )
+    """The list's rows: stored summaries where still valid, the rest computed in one query."""
+    from sitebill.billing.summaries import summaries
+
+    shown = list(pay_apps)
+    found = summaries(shown)
+    return [
+        PayAppListRow(
+            pay_app=pay_app,
+            work_this_period=found[pay_app.pk].work_completed_this_period,
+            current_payment_due=found[pay_app.pk].current_payment_due,
         )
-    return rows
+        for pay_app in shown
+    ]

@@ -28,9 +28,13 @@ def _send(to: Iterable[str], subject: str, template: str, context: dict[str, obj
 def send_invites(invite_ids: Sequence[int]) -> int:
     from sitebill.billing.services.invites import invite_link_token
 
-    sent = 0
-    invites = Invite.objects.filter(pk__in=invite_ids).select_related(
-        "contract", "contract__project", "billing_period", "sent_by"
+    # One query for the invites and their contacts, one insert for all the mail: sending to
+    # every commitment of a project costs what sending to one does.
+    messages: list[tuple[list[str], str, str]] = []
+    invites = (
+        Invite.objects.filter(pk__in=invite_ids)
+        .select_related("contract", "contract__project", "billing_period", "sent_by")
+        .prefetch_related("contract__contacts")
     )
     for invite in invites:
         project = invite.contract.project
@@ -48,13 +52,14 @@ def send_invites(invite_ids: Sequence[int]) -> int:
                 )
             ),
         }
-        sent += _send(
-            invite.contract.contacts.values_list("email", flat=True),
-            f"{project.name}: {inviter} has invited you to bill.",
-            "invite_to_bill.txt",
-            context,
+        messages.append(
+            (
+                [contact.email for contact in invite.contract.contacts.all()],
+                f"{project.name}: {inviter} has invited you to bill.",
+                render_to_string("notifications/invite_to_bill.txt", context),
+            )
         )
-    return sent
+    return len(outbox.enqueue_many(messages))
 
 
 def _pay_app(pay_app_id: int) -> PayApp:

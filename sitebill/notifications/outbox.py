@@ -53,8 +53,18 @@ def backoff(attempts: int) -> dt.timedelta:
 
 def enqueue(*, to: Iterable[str], subject: str, body: str) -> list[OutboxEmail]:
     """Queue one message per recipient; deliver them once the transaction commits."""
-    recipients = sorted({address.strip() for address in to if address and address.strip()})
-    rows = [OutboxEmail(to=address, subject=subject, body=body) for address in recipients]
+    return enqueue_many([(to, subject, body)])
+
+
+def enqueue_many(messages: Iterable[tuple[Iterable[str], str, str]]) -> list[OutboxEmail]:
+    """Queue several messages, each `(recipients, subject, body)`, one row per recipient, in
+    one insert and one delivery task: sending a message to each of N commitments costs the
+    same queries as sending one."""
+    rows = [
+        OutboxEmail(to=address, subject=subject, body=body)
+        for to, subject, body in messages
+        for address in sorted({address.strip() for address in to if address and address.strip()})
+    ]
     if not rows:
         return []
     created = OutboxEmail.objects.bulk_create(rows)
@@ -62,7 +72,9 @@ def enqueue(*, to: Iterable[str], subject: str, body: str) -> list[OutboxEmail]:
     if len(ids) != len(created):  # backends that don't return ids from bulk inserts
         ids = list(
             OutboxEmail.objects.filter(
-                subject=subject, to__in=recipients, status=OutboxEmail.Status.QUEUED
+                subject__in={row.subject for row in rows},
+                to__in={row.to for row in rows},
+                status=OutboxEmail.Status.QUEUED,
             ).values_list("pk", flat=True)
         )
     _hand_to_task_queue(ids)

@@ -137,7 +137,9 @@ def _pay_app(pay_app: PayApp) -> dict[str, Any]:
                 "g703": dataclasses.asdict(row.result),
             }
         )
-    out = _row(pay_app) | {
+    # `summary` is a cache of the G702 (sitebill/billing/summaries.py), not backed up: a restored
+    # pay app's lists compute it from the lines, and the G702 itself is compared just below.
+    out = _row(pay_app, exclude={"summary"}) | {
         "g702": dataclasses.asdict(figures.g702),
         "g703_totals": dataclasses.asdict(figures.totals),
         "g703_rows": rows,

@@ -13,7 +13,7 @@ from pypdf import PdfReader
 
 from sitebill.accounts.models import Company
 from sitebill.billing.models import PayApp
-from sitebill.billing.services.pay_apps import pay_app_create
+from sitebill.billing.services.pay_apps import LineChange, pay_app_create, pay_app_lines_update
 from sitebill.documents import money_text, percent_text
 from sitebill.documents.pdf import pdf_filename
 from tests import factories
@@ -345,8 +345,12 @@ def test_varying_retainage_rates_leave_the_g702_rate_blank(world):
     # given: line 1 at 5% on work, the others at 10%
     pay_app = bill(world, work={0: "10000.00"})
     line = pay_app.lines.order_by("position").first()
-    line.retainage_work_percent = Decimal("5")
-    line.save(update_fields=["retainage_work_percent"])
+    pay_app_lines_update(
+        actor=world.admin,
+        pay_app=pay_app,
+        version=None,
+        changes=[LineChange(line_id=line.pk, retainage_work_percent=Decimal("5"))],
+    )
     # when
     page = pages_of(pdf_of(pay_app))[0]
     # then: AIA: with variable rates the retainage is in column I

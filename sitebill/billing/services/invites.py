@@ -26,7 +26,7 @@ from django.utils import timezone
 from sitebill.accounts.access import Role, contract_role, is_contact, project_role
 from sitebill.billing.models import BillingPeriod, Invite, InvoiceType, PayApp, PayAppLine
 from sitebill.contracts.models import ChangeOrderLine, Contract, SOVLine
-from sitebill.core.events import record_event
+from sitebill.core.events import record_event, record_events
 from sitebill.core.exceptions import Conflict, NotFound, PermissionDenied, ValidationFailed
 
 INVITE_LINK_MAX_AGE = 60 * 60 * 24 * 45  # 45 days: a billing period plus its due-date slack
@@ -260,14 +260,13 @@ def invites_send(
                 sent_at=now,
             ).select_related("contract")
         )
-        for invite in invited:
-            record_event(
-                actor=actor,
-                target=invite,
-                action="invite_sent",
-                project=period.project,
-                changes={"status": (NOT_INVITED, Invite.Status.INVITED)},
-            )
+        record_events(
+            actor=actor,
+            targets=invited,
+            action="invite_sent",
+            project=period.project,
+            changes={"status": (NOT_INVITED, Invite.Status.INVITED)},
+        )
         from sitebill.notifications import emails
 
         invite_ids = [i.pk for i in invited]

@@ -31,7 +31,8 @@ from sitebill.accounts.access import Role, is_contact, require_role
 from sitebill.billing import calculations as calc
 from sitebill.billing import transitions
 from sitebill.billing.models import BillingPeriod, Invite, InvoiceType, PayApp, PayAppLine
-from sitebill.billing.selectors import figures_for_lines, line_input
+from sitebill.billing.selectors import Figures, figures_for_lines, line_input
+from sitebill.billing.summaries import stored_summary, summary_key, summary_to_store
 from sitebill.contracts.models import ChangeOrder, ChangeOrderLine, Contract, SOVLine
 from sitebill.core.events import record_event
 from sitebill.core.exceptions import Conflict, NotFound, PermissionDenied, ValidationFailed
@@ -258,6 +259,9 @@ class LineChange:
 class EditResult:
     pay_app: PayApp
     warnings: list[str] = field(default_factory=list)
+    # The figures computed to check the edit, with it applied: what an answer shows, computed
+    # once per request (the API answers from them).
+    figures: Figures | None = None
 
 
 _RATE_FIELDS = ("retainage_work_percent", "retainage_stored_percent")
@@ -297,9 +301,29 @@ def _lock_for_edit(*, actor: Any, pay_app: PayApp, version: int | None) -> tuple
     return locked, role
 
 
-def _bump(pay_app: PayApp, fields: Sequence[str] = ()) -> None:
+def _bump(
+    pay_app: PayApp,
+    fields: Sequence[str] = (),
+    *,
+    figures: Figures | None = None,
+    figures_unchanged: bool = False,
+) -> None:
+    """Save a change of the pay app as a new `version`, and its stored summary with it.
+
+    `figures`: the pay app's figures after the change (the summary is stored from them).
+    `figures_unchanged`: the change touched no input of the figures (an invoice number, a review
+    verdict), so a summary that was valid stays valid under the new version. Otherwise the
+    summary is dropped and lists compute the figures from the lines (sitebill/billing/summaries.py).
+    """
+    still_valid = figures_unchanged and stored_summary(pay_app) is not None
     pay_app.version += 1
-    pay_app.save(update_fields=["version", "updated_at", *fields])
+    if figures is not None:
+        pay_app.summary = summary_to_store(pay_app, figures)
+    elif still_valid:
+        pay_app.summary = {**pay_app.summary, "key": summary_key(pay_app)}
+    else:
+        pay_app.summary = None
+    pay_app.save(update_fields=["version", "updated_at", "summary", *fields])
 
 
 def pay_app_lines_update(
@@ -351,12 +375,12 @@ def pay_app_lines_update(
             "quantity_this_period",
         ]
         PayAppLine.objects.bulk_update([by_id[pk] for pk in touched], update_fields)
-        _bump(locked)
+        _bump(locked, figures=figures)
         if audit:
             record_event(
                 actor=actor, target=locked, action="lines_updated", project=project, changes=audit
             )
-    return EditResult(pay_app=locked, warnings=figures.warnings)
+    return EditResult(pay_app=locked, warnings=figures.warnings, figures=figures)
 
 
 def _first_message(errors: dict[str, list[str]]) -> str:
@@ -562,7 +586,7 @@ def pay_app_update_details(
         if billing_date is not None and billing_date != locked.billing_date:
             changes["billing_date"] = (locked.billing_date, billing_date)
             locked.billing_date = billing_date
-        _bump(locked, ["invoice_number", "billing_date"])
+        _bump(locked, ["invoice_number", "billing_date"], figures_unchanged=True)
         if changes:
             record_event(
                 actor=actor,
@@ -622,7 +646,7 @@ def pay_app_submit(
         before = locked.status
         locked.status = S.UNDER_REVIEW
         locked.submitted_at = timezone.now()
-        _bump(locked, ["status", "submitted_at"])
+        _bump(locked, ["status", "submitted_at"], figures=figures)
         previous_due = None
         if before != S.DRAFT:
             last = (
@@ -749,11 +773,13 @@ def pay_app_review(
         locked.status = status
         locked.review_comment = comment.strip()
         update = ["status", "review_comment"]
+        figures = None
         if status in PayApp.APPROVED_STATUSES:
             figures = figures_for_lines(locked, all_lines)
             locked.certified_earned_less_retainage = figures.g702.total_earned_less_retainage
             update.append("certified_earned_less_retainage")
-        _bump(locked, update)
+        # A verdict changes no figure: the summary stays (or is stored from the approval's).
+        _bump(locked, update, figures=figures, figures_unchanged=True)
         audit["status"] = (before, status)
         record_event(
             actor=actor,
@@ -795,11 +821,12 @@ def pay_app_set_status(
         before = locked.status
         locked.status = status
         update = ["status"]
+        figures = None
         if status in PayApp.APPROVED_STATUSES:
             figures = figures_for_lines(locked, list(locked.lines.order_by("position", "id")))
             locked.certified_earned_less_retainage = figures.g702.total_earned_less_retainage
             update.append("certified_earned_less_retainage")
-        _bump(locked, update)
+        _bump(locked, update, figures=figures, figures_unchanged=True)
         record_event(
             actor=actor,
             target=locked,
