@@ -54,6 +54,33 @@ def _format_rate(value: Decimal) -> str:
     return f"{whole}.{places.ljust(2, '0')}"
 
 
+# The formatters of the output, for a pay app's thousands of values (serializers/billing.py
+# builds its G703 rows with them). Each takes the common case, a stored or computed Decimal whose
+# `str` is already plain notation, from that string alone, and hands anything else to the
+# reference formatting above, so the two never differ (tests/api/test_pay_app_api_speed.py).
+_PLAIN_DIGITS = 28  # below the default context's precision, which `normalize` rounds to
+
+
+def money_text(value: Any) -> str:
+    """An amount as the API writes it: exactly 2 places, "-0.00" written "0.00" (`quantize`)."""
+    if type(value) is Decimal:
+        text = str(value)
+        # Plain notation with exactly two places: quantize would give the same digits back.
+        if len(text) < _PLAIN_DIGITS and text[-3:-2] == "." and text != "-0.00":
+            return text
+    return str(quantize(Decimal(value)))
+
+
+def rate_text(value: Any) -> str:
+    """A percentage or a quantity as the API writes it: 2 to 4 places (`_format_rate`)."""
+    if type(value) is Decimal:
+        text = str(value)
+        if len(text) < _PLAIN_DIGITS and "E" not in text and value.is_finite():
+            whole, _, places = text.partition(".")
+            return f"{whole}.{places.rstrip('0').ljust(2, '0')}"
+    return _format_rate(Decimal(value))
+
+
 class _DecimalStringField(serializers.Field):
     """A decimal number sent and returned as a string matching `pattern`."""
 
@@ -84,7 +111,7 @@ class _DecimalStringField(serializers.Field):
         return value
 
     def to_representation(self, value: Any) -> str:
-        return _format_rate(Decimal(value))
+        return rate_text(value)
 
 
 @extend_schema_field(
@@ -106,7 +133,7 @@ class MoneyField(_DecimalStringField):
         return quantize(value)
 
     def to_representation(self, value: Any) -> str:
-        return str(quantize(Decimal(value)))
+        return money_text(value)
 
 
 @extend_schema_field(

@@ -25,6 +25,8 @@ their lines) and computes every source's figures with `billing.selectors.figures
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -33,6 +35,7 @@ from django.db.models import Prefetch, QuerySet
 
 from sitebill.billing.models import BillingPeriod, PayApp, PayAppLine, PayAppSource
 from sitebill.billing.selectors import figures_for_lines
+from sitebill.billing.summaries import summary_key
 from sitebill.contracts.models import ChangeOrder, ChangeOrderLine, Contract, SOVLine
 
 ZERO = Decimal("0.00")
@@ -225,22 +228,61 @@ def match_lines(
     return Plan(lines=lines, unmatched=tuple(unmatched), sources=tuple(sources))
 
 
+# The per-line figures of a source, by (pay app id, summary key, last write): a prefill and the
+# Sources card of the pay app it made (often in the same request) compute them once. The summary
+# key names every input of the figures besides the lines, and any change of a line bumps the
+# version in it (sitebill/billing/summaries.py); the time of the last write (`updated_at`, set by
+# that same bump) tells apart two writes that reached the same version, one of them rolled back.
+# So an entry is never stale: a changed source gets a new key.
+_FigureRow = tuple[int, Decimal, Decimal, Decimal, Decimal, Decimal]
+_ROWS_CACHE: OrderedDict[tuple[int, str, str], tuple[_FigureRow, ...]] = OrderedDict()
+_ROWS_CACHE_SIZE = 2000  # pay apps (a few MB at 100-200 lines each)
+_ROWS_LOCK = threading.Lock()
+
+
+def _figure_rows(source: PayApp, lines: list[PayAppLine]) -> tuple[_FigureRow, ...]:
+    key = (source.pk, summary_key(source), source.updated_at.isoformat())
+    with _ROWS_LOCK:
+        cached = _ROWS_CACHE.get(key)
+        if cached is not None:
+            _ROWS_CACHE.move_to_end(key)
+    if cached is not None and [row[0] for row in cached] == [line.pk for line in lines]:
+        return cached
+    rows = tuple(
+        (
+            row.line.pk,
+            row.result.work_completed_this_period,
+            row.result.materials_presently_stored,
+            row.result.retainage_this_period,
+            row.result.retainage_held,
+            row.result.retainage_released_this_period,
+        )
+        for row in figures_for_lines(source, lines).rows
+    )
+    with _ROWS_LOCK:
+        _ROWS_CACHE[key] = rows
+        while len(_ROWS_CACHE) > _ROWS_CACHE_SIZE:
+            _ROWS_CACHE.popitem(last=False)
+    return rows
+
+
 def contributions_of(sources: Iterable[PayApp]) -> list[Contribution]:
     """Every line of every source with its figures, from the prefetched lines (no query)."""
     out: list[Contribution] = []
     for source in sources:
-        figures = figures_for_lines(source, list(source.lines.all()))
-        for row in figures.rows:
-            result = row.result
+        lines = list(source.lines.all())
+        for line, (_pk, work, stored, retained, held, released) in zip(
+            lines, _figure_rows(source, lines), strict=True
+        ):
             out.append(
                 Contribution(
                     source=source,
-                    line=row.line,
-                    work_completed_this_period=result.work_completed_this_period,
-                    materials_presently_stored=result.materials_presently_stored,
-                    retainage_this_period=result.retainage_this_period,
-                    retainage_held=result.retainage_held,
-                    retainage_released_this_period=result.retainage_released_this_period,
+                    line=line,
+                    work_completed_this_period=work,
+                    materials_presently_stored=stored,
+                    retainage_this_period=retained,
+                    retainage_held=held,
+                    retainage_released_this_period=released,
                 )
             )
     return out

@@ -605,7 +605,9 @@ def test_a_contact_enters_work_and_stored_materials_and_gets_the_new_figures(wor
     assert response.status_code == 200
     body = response.json()
     assert body["version"] == 2
-    row = body["lines"][2]
+    # the answer's rows are the edited line's (flat rates: no other row changes)
+    [row] = body["lines"]
+    assert row["id"] == line
     shown = [
         "work_completed_this_period",
         "materials_presently_stored",
@@ -654,7 +656,7 @@ def test_a_percent_complete_sets_the_work_of_the_period(world, api):
     )
     # then
     assert response.status_code == 200
-    row = response.json()["lines"][1]
+    [row] = response.json()["lines"]
     # E = round(33.3333% × 30,000.00) − D = 9,999.99
     assert (row["work_completed_this_period"], row["percent_complete"]) == ("9999.99", "33.33")
 

@@ -98,7 +98,8 @@ def test_the_list_shows_stored_and_computed_summaries_in_constant_queries(
     stale = pay_app_create(
         actor=world.admin, contract=world.other_commitment, billing_period=world.period
     )
-    assert stored_summary(stale) is None
+    assert stored_summary(stale) is not None  # a new pay app gets its summary at creation
+    PayApp.objects.filter(pk=stale.pk).update(summary=None)  # as after a restore from backup
     shown = list(
         PayApp.objects.select_related("contract__project").filter(pk__in=[fresh.pk, stale.pk])
     )

@@ -7,24 +7,32 @@ follow which, overbilling and due dates are the services' to refuse.
 
 Every figure of a pay app (G, %, H, retainage held, the G702) is computed by
 `sitebill.billing.selectors.figures_for_lines` from the lines the view prefetched, once per pay
-app, so a page of pay apps costs the same number of queries however many it holds.
+app, so a page of pay apps costs the same number of queries however many it holds; or given in
+`context["figures"]` by a view that has them already.
+
+A pay app's G703 rows are thousands of values: `PayAppLineOutput` and `G702Output` declare them
+(the OpenAPI schema) and build them as plain dicts (`g703_rows`) with the precomputed formatters
+of `sitebill.api.fields`, not field by field.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
-from sitebill.api.fields import MoneyField, PercentField, QuantityField
+from sitebill.api.fields import MoneyField, PercentField, QuantityField, money_text, rate_text
 from sitebill.api.serializers import InputSerializer
 from sitebill.api.serializers.setup import BillingPeriodOutput, PersonOutput
 from sitebill.billing.models import InvoiceType, PayApp, PayAppLine
-from sitebill.billing.selectors import Figures, figures_for_lines
+from sitebill.billing.selectors import Figures, Row, figures_for_lines
 from sitebill.billing.services.invites import STATUS_LABELS, STATUS_ORDER, InviteRow
 from sitebill.billing.services.payments import payment_status, payments_paid_totals
+from sitebill.billing.summaries import Summary, summaries
 from sitebill.billing.transitions import REVIEW_OUTCOMES
 from sitebill.core.models import Event
 
@@ -195,6 +203,10 @@ class G702Output(serializers.Serializer):
     co_additions_total = MoneyField()
     co_deductions_total = MoneyField()
 
+    def to_representation(self, instance: Any) -> dict[str, Any]:
+        """Every field is an amount of the same name: the dict is built directly."""
+        return {name: money_text(getattr(instance, name)) for name in G702_FIELDS}
+
 
 @extend_schema_serializer(component_name="PayAppLine")
 class PayAppLineOutput(serializers.Serializer):
@@ -238,14 +250,71 @@ class PayAppLineOutput(serializers.Serializer):
         help_text="E as the vendor last submitted it (null before the first submission).",
     )
 
+    def to_representation(self, instance: Any) -> dict[str, Any]:
+        return g703_rows([instance])[0]
+
+
+#: The G702 fields, in the order of `G702Output` (each an amount read from the attribute of the
+#: same name of `calculations.G702`).
+G702_FIELDS: tuple[str, ...] = tuple(G702Output._declared_fields)
+
+
+def g703_rows(rows: Iterable[Row]) -> list[dict[str, Any]]:
+    """`PayAppLineOutput` of each row, built as plain dicts: what DRF's field-by-field
+    serialization gives (same keys in the same order, same values), for thousands of rows at
+    a time. Kept next to the declaration it mirrors; tests/api/test_pay_app_api_speed.py holds
+    the two to the same answer."""
+    money = money_text
+    rate = rate_text
+    out: list[dict[str, Any]] = []
+    append = out.append
+    for row in rows:
+        line = row.line
+        result = row.result
+        quantity = line.quantity_this_period
+        unit_price = line.unit_price
+        claimed = line.claimed_work_this_period
+        append(
+            {
+                "id": line.pk,
+                "item_number": line.item_number,
+                "description": line.description,
+                "cost_code": line.cost_code,
+                "scheduled_value": money(result.scheduled_value),
+                "work_completed_previous": money(result.work_completed_previous),
+                "work_completed_this_period": money(result.work_completed_this_period),
+                "materials_presently_stored": money(result.materials_presently_stored),
+                "total_completed_and_stored": money(result.total_completed_and_stored),
+                "percent_complete": rate(result.percent_complete),
+                "balance_to_finish": money(result.balance_to_finish),
+                "retainage_work_percent": rate(line.retainage_work_percent),
+                "retainage_stored_percent": rate(line.retainage_stored_percent),
+                "retainage_held": money(result.retainage_held),
+                "retainage_released_this_period": money(result.retainage_released_this_period),
+                "review_status": line.review_status,
+                "review_reason": line.review_reason,
+                "is_change_order": line.is_change_order,
+                "quantity_this_period": None if quantity is None else rate(quantity),
+                "unit_price": None if unit_price is None else rate(unit_price),
+                "claimed_work_this_period": None if claimed is None else money(claimed),
+            }
+        )
+    return out
+
 
 class _FiguresMixin:
-    """The figures of each pay app, computed once from its prefetched lines (no query)."""
+    """The figures of each pay app, computed once from its prefetched lines (no query), or
+    taken from `context["figures"]` when the caller already has them (a service that just
+    computed them to check an edit)."""
 
     def figures(self, pay_app: PayApp) -> Figures:
         cache: dict[int, Figures] = self.__dict__.setdefault("_figures", {})
         if pay_app.pk not in cache:
-            cache[pay_app.pk] = figures_for_lines(pay_app, list(pay_app.lines.all()))
+            given: Figures | None = getattr(self, "context", {}).get("figures")
+            if given is not None and given.pay_app.pk == pay_app.pk:
+                cache[pay_app.pk] = given
+            else:
+                cache[pay_app.pk] = figures_for_lines(pay_app, list(pay_app.lines.all()))
         return cache[pay_app.pk]
 
 
@@ -322,15 +391,32 @@ class PayAppOutput(_PayAppBase):
             "work_completed_this_period",
         ]
 
+    def summary(self, pay_app: PayApp) -> Summary:
+        """The pay app's stored G702 summary (sitebill/billing/summaries.py), those of the whole
+        page read at once: a list loads no lines unless a summary is stale."""
+        cache: dict[int, Summary] = self.__dict__.setdefault("_summaries", {})
+        if pay_app.pk not in cache:
+            shown = (
+                self.parent.instance
+                if isinstance(self.parent, serializers.ListSerializer)
+                else None
+            )
+            page = [p for p in shown if p.pk != pay_app.pk] if isinstance(shown, list) else []
+            cache.update(summaries([*page, pay_app]))
+        return cache[pay_app.pk]
+
+    @extend_schema_field(serializers.ChoiceField(choices=PAYMENT_STATUS_CHOICES))
+    def get_payment_status(self, pay_app: PayApp) -> str:
+        due = self.summary(pay_app).current_payment_due
+        return payment_status(pay_app, self.paid_total(pay_app), due)
+
     @extend_schema_field(MoneyField(help_text="G702 line 8."))
     def get_current_payment_due(self, pay_app: PayApp) -> str:
-        return MoneyField().to_representation(self.figures(pay_app).g702.current_payment_due)
+        return MoneyField().to_representation(self.summary(pay_app).current_payment_due)
 
     @extend_schema_field(MoneyField(help_text="Σ E of the G703."))
     def get_work_completed_this_period(self, pay_app: PayApp) -> str:
-        return MoneyField().to_representation(
-            self.figures(pay_app).totals.work_completed_this_period
-        )
+        return MoneyField().to_representation(self.summary(pay_app).work_completed_this_period)
 
 
 @extend_schema_serializer(component_name="PayAppDetail")
@@ -357,15 +443,63 @@ class PayAppDetailOutput(_PayAppBase):
 
     @extend_schema_field(G702Output)
     def get_g702(self, pay_app: PayApp) -> dict[str, Any]:
-        return dict(G702Output(self.figures(pay_app).g702).data)
+        return G702Output().to_representation(self.figures(pay_app).g702)
 
     @extend_schema_field(PayAppLineOutput(many=True))
     def get_lines(self, pay_app: PayApp) -> list[Any]:
-        return list(PayAppLineOutput(self.figures(pay_app).rows, many=True).data)
+        return g703_rows(self.figures(pay_app).rows)
 
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_warnings(self, pay_app: PayApp) -> list[str]:
         return list(self.figures(pay_app).warnings)
+
+
+@dataclass(frozen=True)
+class LineEditAnswer:
+    """What a line edit answers: the figures the service computed to check it (with the
+    edits), and the ids of the lines edited."""
+
+    figures: Figures
+    line_ids: Sequence[int]
+
+    def changed_rows(self) -> list[Row]:
+        """The rows whose figures the edit can have changed: the edited lines; every line on
+        a sliding scale, whose amount held is spread over all the lines."""
+        rows = self.figures.rows
+        if self.figures.pay_app.contract.retainage_rules:
+            return list(rows)
+        wanted = set(self.line_ids)
+        return [row for row in rows if row.line.pk in wanted]
+
+
+@extend_schema_serializer(component_name="PayAppLineEdited")
+class LineEditOutput(serializers.Serializer):
+    """The answer to a line edit: what it changed, not the whole pay app. `lines` holds the
+    edited line as a G703 row; when the commitment has sliding-scale retainage rules it holds
+    every line, since the amount held is then spread over all of them. Read the whole pay app
+    with `GET /api/v1/pay-apps/{id}/`."""
+
+    id = serializers.IntegerField(help_text="The pay app's id.")
+    version = serializers.IntegerField(
+        help_text="The pay app's new `version`: send it with the next edit."
+    )
+    g702 = G702Output(help_text="The G702 with the edit.")
+    lines = PayAppLineOutput(many=True)
+    warnings = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="Of the whole pay app: overbilled lines when the project warns.",
+    )
+
+    def to_representation(self, instance: Any) -> dict[str, Any]:
+        answer: LineEditAnswer = instance
+        figures = answer.figures
+        return {
+            "id": figures.pay_app.pk,
+            "version": figures.pay_app.version,
+            "g702": G702Output().to_representation(figures.g702),
+            "lines": g703_rows(answer.changed_rows()),
+            "warnings": list(figures.warnings),
+        }
 
 
 class PayAppFilters(serializers.Serializer):
@@ -622,6 +756,18 @@ class SourceLineOutput(serializers.Serializer):
     retainage_released_this_period = MoneyField()
     private = serializers.BooleanField()
 
+    def to_representation(self, instance: Any) -> dict[str, Any]:
+        """A row of `_source_line_row` (the fields' order, ids, texts and a flag already as
+        the fields write them) with its amounts written: thousands of rows, built directly."""
+        row: dict[str, Any] = instance
+        return {
+            **row,
+            "work_completed_this_period": money_text(row["work_completed_this_period"]),
+            "materials_presently_stored": money_text(row["materials_presently_stored"]),
+            "retainage_this_period": money_text(row["retainage_this_period"]),
+            "retainage_released_this_period": money_text(row["retainage_released_this_period"]),
+        }
+
 
 @extend_schema_serializer(component_name="ClientPayAppLineSources")
 class LineSourcesOutput(serializers.Serializer):
@@ -633,6 +779,18 @@ class LineSourcesOutput(serializers.Serializer):
     work_completed_this_period = MoneyField(help_text="Σ E of the source lines now.")
     materials_presently_stored = MoneyField(help_text="Σ F of the source lines now.")
     sources = SourceLineOutput(many=True)
+
+    def to_representation(self, instance: Any) -> dict[str, Any]:
+        row: dict[str, Any] = instance
+        source_line = SourceLineOutput().to_representation
+        return {
+            "line": row["line"],
+            "item_number": row["item_number"],
+            "cost_code": row["cost_code"],
+            "work_completed_this_period": money_text(row["work_completed_this_period"]),
+            "materials_presently_stored": money_text(row["materials_presently_stored"]),
+            "sources": [source_line(source) for source in row["sources"]],
+        }
 
 
 def _source_row(source: PayApp, visible: set[int]) -> dict[str, Any]:

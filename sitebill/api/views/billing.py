@@ -9,8 +9,11 @@ The services name a line's field in error `lines.<line id>.<field>`; the API nam
 the request instead (`work_completed_this_period` on the one-line PATCH, `lines[0].status` in a
 list), so a client can put the message next to what it sent.
 
-A pay app and a page of pay apps are read in a fixed number of queries: the lines are
-prefetched and the figures computed from them (`selectors.figures_for_lines`).
+A pay app and a page of pay apps are read in a fixed number of queries, and the figures of a
+pay app are computed once per request (`selectors.figures_for_lines`): a read computes them
+from the lines read as columns (`LineColumns`, no model instances); a write of lines answers
+from the figures its service computed to check the edit. The one-line PATCH answers only what
+the edit changed (`LineEditOutput`), not the whole pay app.
 """
 
 from __future__ import annotations
@@ -18,7 +21,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from decimal import Decimal
+from typing import Any, NamedTuple, cast
 
 from django.db.models import Prefetch, QuerySet
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -44,6 +48,8 @@ from sitebill.api.serializers.billing import (
     EventOutput,
     InviteAnswerOutput,
     InviteBoardOutput,
+    LineEditAnswer,
+    LineEditOutput,
     LinesUpdateInput,
     LineUpdateInput,
     PayAppCreateInput,
@@ -68,6 +74,7 @@ from sitebill.billing.permissions import (
     pay_app_require_releaser,
     pay_app_require_role,
 )
+from sitebill.billing.selectors import Figures, figures_for_lines
 from sitebill.billing.services.invites import (
     invite_accept,
     invite_board,
@@ -153,32 +160,98 @@ def _commitment_for(user: Any, commitment_id: int) -> Contract:
 
 
 def _pay_apps(user: Any) -> QuerySet[PayApp]:
-    """The pay apps the user may see, with what a row shows and the lines its figures need."""
-    return (
-        pay_apps_for_user(user)
-        .select_related("contract", "contract__project", "contract__counterparty", "billing_period")
-        .prefetch_related(Prefetch("lines", queryset=PayAppLine.objects.order_by("position", "id")))
+    """The pay apps the user may see, with what a row shows. No lines: a row's figures are the
+    stored summaries (sitebill/billing/summaries.py), the stale ones computed for the page."""
+    return pay_apps_for_user(user).select_related(
+        "contract", "contract__project", "contract__counterparty", "billing_period"
     )
 
 
+_PAY_APP_IN_FULL = (
+    "contract",
+    "contract__project",
+    "contract__counterparty",
+    "billing_period",
+    "created_by",
+    "on_behalf_of",
+)
+
+
 def _pay_app_in_full(pay_app: PayApp) -> PayApp:
-    """The pay app `access_pay_app` allowed, with everything its detail shows, reloaded."""
+    """The pay app `access_pay_app` allowed, with everything its detail shows, reloaded, its
+    lines prefetched as model instances (what `upstream.selectors` reads them as)."""
     return (
-        PayApp.objects.select_related(
-            "contract",
-            "contract__project",
-            "contract__counterparty",
-            "billing_period",
-            "created_by",
-            "on_behalf_of",
-        )
+        PayApp.objects.select_related(*_PAY_APP_IN_FULL)
         .prefetch_related(Prefetch("lines", queryset=PayAppLine.objects.order_by("position", "id")))
         .get(pk=pay_app.pk)
     )
 
 
-def _detail(pay_app: PayApp, *, status_code: int = status.HTTP_200_OK) -> Response:
-    return Response(PayAppDetailOutput(_pay_app_in_full(pay_app)).data, status=status_code)
+class LineColumns(NamedTuple):
+    """A pay app line as a read of the pay app needs it: every stored column of `PayAppLine`
+    (the same attribute names, and `pk` and `is_change_order`), without a model instance.
+
+    Reading 2,000 lines as model instances costs more than the arithmetic on them: a read
+    that only shows the figures takes the columns as tuples (`.values_list`) instead, and
+    `selectors.figures_for_lines` reads them as it reads lines (attributes only).
+    """
+
+    id: int
+    pay_app_id: int
+    position: int
+    sov_line_id: int | None
+    change_order_line_id: int | None
+    item_number: str
+    description: str
+    cost_code: str
+    scheduled_value: Decimal
+    is_new_change_order: bool
+    work_completed_previous: Decimal
+    work_completed_this_period: Decimal
+    materials_presently_stored: Decimal
+    retainage_work_percent: Decimal
+    retainage_stored_percent: Decimal
+    retainage_released_previous: Decimal
+    retainage_released_this_period: Decimal
+    previous_retainage_held: Decimal
+    unit_price: Decimal | None
+    quantity_this_period: Decimal | None
+    review_status: str
+    review_reason: str
+    claimed_work_this_period: Decimal | None
+    claimed_materials_presently_stored: Decimal | None
+
+    @property
+    def pk(self) -> int:
+        return self.id
+
+    @property
+    def is_change_order(self) -> bool:
+        return self.change_order_line_id is not None
+
+
+def _pay_app_figures(pay_app: PayApp) -> Figures:
+    """The pay app `access_pay_app` allowed, reloaded with what its detail shows, and its
+    figures, computed from its lines read as `LineColumns`: two queries."""
+    full = PayApp.objects.select_related(*_PAY_APP_IN_FULL).get(pk=pay_app.pk)
+    columns = (
+        PayAppLine.objects.filter(pay_app=full)
+        .order_by("position", "id")
+        .values_list(*LineColumns._fields)
+    )
+    lines = [LineColumns._make(row) for row in columns]
+    return figures_for_lines(full, cast(Sequence[PayAppLine], lines))
+
+
+def _detail(
+    pay_app: PayApp, *, status_code: int = status.HTTP_200_OK, figures: Figures | None = None
+) -> Response:
+    """The pay app in full (`PayAppDetailOutput`) from its figures: those the service just
+    computed with an edit (and the pay app it locked), else computed here, once."""
+    if figures is None:
+        figures = _pay_app_figures(pay_app)
+    context = {"figures": figures}
+    return Response(PayAppDetailOutput(figures.pay_app, context=context).data, status=status_code)
 
 
 def _query(serializer_class: type[serializers.Serializer], request: Request) -> dict[str, Any]:
@@ -472,10 +545,13 @@ class PayAppLineDetail(Endpoint):
     @extend_schema(
         tags=[PAY_APP_TAG],
         request=LineUpdateInput,
-        responses={200: PayAppDetailOutput, **errors(400, 401, 403, 404, 409)},
+        responses={200: LineEditOutput, **errors(400, 401, 403, 404, 409)},
     )
     def patch(self, request: Request, pay_app_id: int, line_id: int) -> Response:
-        """Edit one G703 line; the answer is the pay app with its new `version` and G702.
+        """Edit one G703 line; the answer is what the edit changed: the pay app's new
+        `version`, its new G702 and warnings, and the edited line as a G703 row (every line
+        when the commitment has sliding-scale retainage rules: the amount held is then spread
+        over all of them). `GET /api/v1/pay-apps/{id}/` reads the whole pay app.
 
         Contacts and Standard users edit a Draft or a Revise & Resubmit; Admins any pay app
         not yet approved. Retainage rates are the contractor's (Standard, Admin); a release
@@ -489,13 +565,16 @@ class PayAppLineDetail(Endpoint):
         if not PayAppLine.objects.filter(pay_app=pay_app, pk=line_id).exists():
             raise NotFound("Line not found.")
         with _fields_named(_one_line):
-            pay_app_lines_update(
+            result = pay_app_lines_update(
                 actor=request.user,
                 pay_app=pay_app,
                 version=version,
                 changes=[LineChange(line_id=line_id, **data)],
             )
-        return _detail(pay_app)
+        if result.figures is None:  # pragma: no cover (the service always computes them)
+            raise AssertionError("pay_app_lines_update returned no figures")
+        answer = LineEditAnswer(figures=result.figures, line_ids=[line_id])
+        return Response(LineEditOutput(answer).data)
 
 
 class PayAppLines(Endpoint):
@@ -516,13 +595,13 @@ class PayAppLines(Endpoint):
         edits = [dict(line) for line in data["lines"]]
         ids = [edit.pop("id") for edit in edits]
         with _fields_named(_in_list(ids)):
-            pay_app_lines_update(
+            result = pay_app_lines_update(
                 actor=request.user,
                 pay_app=pay_app,
                 version=data["version"],
                 changes=[LineChange(line_id=i, **edit) for i, edit in zip(ids, edits, strict=True)],
             )
-        return _detail(pay_app)
+        return _detail(pay_app, figures=result.figures)
 
 
 class PayAppRetainage(Endpoint):
@@ -542,8 +621,8 @@ class PayAppRetainage(Endpoint):
         )
         data = parse(RetainageInput, request)
         with _fields_named(_rates):
-            pay_app_set_retainage_all(actor=request.user, pay_app=pay_app, **data)
-        return _detail(pay_app)
+            result = pay_app_set_retainage_all(actor=request.user, pay_app=pay_app, **data)
+        return _detail(pay_app, figures=result.figures)
 
 
 class PayAppReleaseRetainage(Endpoint):
@@ -560,8 +639,8 @@ class PayAppReleaseRetainage(Endpoint):
         data = parse(ReleaseRetainageInput, request)
         sent = "percent" if "percent" in data and "amount" not in data else "amount"
         with _fields_named(_release(sent)):
-            pay_app_release_retainage(actor=request.user, pay_app=pay_app, **data)
-        return _detail(pay_app)
+            result = pay_app_release_retainage(actor=request.user, pay_app=pay_app, **data)
+        return _detail(pay_app, figures=result.figures)
 
 
 # --- Submit, review, correct ---------------------------------------------------------------------

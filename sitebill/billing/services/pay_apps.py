@@ -146,7 +146,8 @@ def pay_app_create(
             raise Conflict(
                 f"{contract} already has a pay app for {billing_period}.", code="duplicate"
             ) from None
-        PayAppLine.objects.bulk_create(_carried_lines(pay_app, previous))
+        lines = PayAppLine.objects.bulk_create(_carried_lines(pay_app, previous))
+        _store_first_summary(pay_app, lines)
         record_event(
             actor=actor,
             target=pay_app,
@@ -168,6 +169,19 @@ def pay_app_create(
                 changes={"status": (Invite.Status.INVITED, Invite.Status.ACCEPTED)},
             )
     return pay_app
+
+
+def _store_first_summary(pay_app: PayApp, lines: list[PayAppLine]) -> None:
+    """The new pay app's summary, so that lists show it without reading its lines."""
+    if any(line.pk is None for line in lines):  # a backend that returns no ids: lists compute it
+        return
+    ordered = sorted(lines, key=lambda line: (line.position, line.pk))
+    try:
+        figures = figures_for_lines(pay_app, ordered)
+    except ValueError:  # not expected of carried lines; the lists then compute the figures
+        return
+    pay_app.summary = summary_to_store(pay_app, figures)
+    pay_app.save(update_fields=["summary"])
 
 
 def _carried_lines(pay_app: PayApp, previous: PayApp | None) -> list[PayAppLine]:
@@ -320,7 +334,7 @@ def _bump(
     if figures is not None:
         pay_app.summary = summary_to_store(pay_app, figures)
     elif still_valid:
-        pay_app.summary = {**pay_app.summary, "key": summary_key(pay_app)}
+        pay_app.summary = {**dict(pay_app.summary or {}), "key": summary_key(pay_app)}
     else:
         pay_app.summary = None
     pay_app.save(update_fields=["version", "updated_at", "summary", *fields])
