@@ -148,6 +148,11 @@ STATIC_ROOT = VAR_DIR / "static"
 MEDIA_URL = "/media/"
 MEDIA_ROOT = VAR_DIR / "media"
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# The G703 grid posts up to 8 fields a line (an Admin's grid): Django's default of 1,000 fields
+# refused the save of any grid over ~125 lines with a bare 400. The page script sends only the
+# rows someone touched; this bound is for a grid sent whole (no script, or every row edited):
+# 50,000 fields is 6,000 lines, and DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB) still caps the body.
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 50_000
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -191,6 +191,17 @@ class GridColumns:
         return self.work or self.stored or self.rates or self.release
 
 
+def posted_lines(data: QueryDict) -> set[int]:
+    """The ids of the lines with at least one posted input (`line-<id>-<field>`)."""
+    ids: set[int] = set()
+    for key in data:
+        if key.startswith("line-"):
+            line_id = key.split("-", 2)[1]
+            if line_id.isdigit():
+                ids.add(int(line_id))
+    return ids
+
+
 @dataclass
 class LineGrid:
     """The grid's inputs for `lines`: what each shows, and, after `parse`, the changes.
@@ -246,10 +257,15 @@ class LineGrid:
         return posted if posted in ENTRY_KINDS else ""
 
     def parse(self) -> bool:
-        """Read the posted grid into `changes`; False (and `errors`) when a cell is unreadable."""
+        """Read the posted grid into `changes`; False (and `errors`) when a cell is unreadable.
+
+        A line with no posted input is unchanged (the page script sends the touched rows)."""
         assert self.data is not None
         self.changes, self.errors = [], {}
+        posted = posted_lines(self.data)
         for line in self.lines:
+            if line.pk not in posted:
+                continue
             values: dict[str, Decimal | None] = {}
             for field_name in GRID_FIELDS:
                 values[field_name] = self._read(line, field_name)

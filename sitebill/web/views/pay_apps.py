@@ -31,11 +31,11 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import trigger_client_event
 
 from sitebill.accounts.access import Role, access_contract, access_pay_app, contract_role
-from sitebill.billing import calculations as calc
 from sitebill.billing import transitions
 from sitebill.billing.models import (
     Attachment,
@@ -54,7 +54,6 @@ from sitebill.billing.selectors import (
     Figures,
     figures_for_lines,
     pay_app_preview,
-    work_percent_to_date,
 )
 from sitebill.billing.services.attachments import (
     attachment_add,
@@ -62,6 +61,7 @@ from sitebill.billing.services.attachments import (
     attachment_delete,
 )
 from sitebill.billing.services.pay_apps import (
+    LineChange,
     pay_app_create,
     pay_app_delete,
     pay_app_lines_update,
@@ -85,11 +85,19 @@ from sitebill.web.forms_pay_app import (
     RetainageAllForm,
     ReviewForm,
     StatusCorrectionForm,
-    amount_text,
     line_reviews,
     percent_text,
 )
-from sitebill.web.templatetags.sitebill import money, percent
+from sitebill.web.pay_app_grid import (
+    GridRenderer,
+    GridView,
+    LineRow,
+    ReviewState,
+    escape,
+    lines_to_show,
+    money_cell,
+)
+from sitebill.web.templatetags.sitebill import percent
 from sitebill.web.views._access import access_errors
 
 S = PayApp.Status
@@ -182,39 +190,6 @@ def pay_app_new(request: HttpRequest, contract_id: int) -> HttpResponse:
 
 
 @dataclass
-class Cell:
-    """One input of the grid: its name, what it shows, its label and its errors."""
-
-    column: str
-    name: str
-    value: str
-    label: str
-    entry: str
-    errors: list[str] = field(default_factory=list)
-
-    @property
-    def error_id(self) -> str:
-        return f"err-{self.name}"
-
-
-@dataclass
-class GridRow:
-    line: PayAppLine
-    result: calc.LineResult
-    inputs: dict[str, Cell]
-    errors: list[str]
-    work_percent: Decimal
-    entry: str = ""
-    decision: str = ""
-    reason: str = ""
-    review_errors: list[str] = field(default_factory=list)
-
-    @property
-    def error_slots(self) -> list[Cell]:
-        return list(self.inputs.values())
-
-
-@dataclass
 class HistoryItem:
     """One Event in words: the changes that matter first, the rest (`more`) folded away."""
 
@@ -224,6 +199,22 @@ class HistoryItem:
     changes: list[tuple[str, str, str]]
     more: list[tuple[str, str, str]]
     reason: str
+
+    @property
+    def changes_html(self) -> SafeString:
+        return _change_items(self.changes)
+
+    @property
+    def more_html(self) -> SafeString:
+        return _change_items(self.more)
+
+
+def _change_items(changes: list[tuple[str, str, str]]) -> SafeString:
+    """`<li>label: old → new</li>` of each change, escaped (an edit of 2,000 lines has 2,000:
+    one join here instead of a template loop)."""
+    return mark_safe(  # every piece escaped here
+        "".join([f"<li>{escape(f'{label}: {old} → {new}')}</li>" for label, old, new in changes])
+    )
 
 
 @dataclass
@@ -237,13 +228,17 @@ class PageState:
     alerts: list[tuple[str, str]] = field(default_factory=list)
     forms: dict[str, Any] = field(default_factory=dict)
     mode: str = ""
+    #: The posted grid, already parsed (`grid_data` is its data): not parsed twice.
+    grid: LineGrid | None = None
 
 
 def _load(request: HttpRequest, pay_app_id: int) -> tuple[PayApp, Role, list[PayAppLine]]:
+    """The pay app the user may see, their role, and its lines as `LineRow`s: the views only
+    read them (about half the cost of model instances); the services that change lines read
+    their own, and a preview gets model instances of the lines it edits (`_editable`)."""
     pay_app = access_pay_app(request.user, pay_app_id)
     role = contract_role(request.user, pay_app.contract)
-    lines = list(pay_app.lines.order_by("position", "id"))
-    return pay_app, role, lines
+    return pay_app, role, lines_to_show(pay_app)
 
 
 def _is_latest(pay_app: PayApp) -> bool:
@@ -283,10 +278,11 @@ def _version(data: QueryDict) -> int:
 @access_errors
 def pay_app_detail(request: HttpRequest, pay_app_id: int) -> HttpResponse:
     """GET: the page. POST: save the grid (then, for "Save and submit", the confirm step)."""
-    pay_app, role, lines = _load(request, pay_app_id)
     if request.method == "GET":
+        pay_app, role, lines = _load(request, pay_app_id)
         mode = "edit" if request.GET.get("edit") == "1" else ""
         return _render_page(request, pay_app, role, lines, PageState(mode=mode))
+    pay_app, role, lines = _load(request, pay_app_id)
     try:
         transitions.check_edit(role, pay_app.status)
     except Conflict as error:
@@ -298,14 +294,11 @@ def pay_app_detail(request: HttpRequest, pay_app_id: int) -> HttpResponse:
         rounding=pay_app.contract.project.rounding,
         data=request.POST,
     )
-    edit = PageState(grid_data=request.POST, mode="edit")
-    if not grid.parse():
+    edit = PageState(grid_data=request.POST, mode="edit", grid=grid)
+    parsed = grid.parse()
+    lines = _editable(grid)
+    if not parsed:
         edit.grid_errors = grid.errors
-        edit.alerts.append(("error", NOT_SAVED))
-        return _render_page(request, pay_app, role, lines, edit, status=400)
-    preview = pay_app_preview(pay_app, lines, grid.changes)
-    if preview.errors:
-        edit.grid_errors = preview.errors
         edit.alerts.append(("error", NOT_SAVED))
         return _render_page(request, pay_app, role, lines, edit, status=400)
     submit_next = request.POST.get("action") == "submit"
@@ -313,6 +306,11 @@ def pay_app_detail(request: HttpRequest, pay_app_id: int) -> HttpResponse:
         if not submit_next:
             messages.info(request, "Nothing to save: no value changed.")
         return redirect(_after_save(pay_app, submit_next))
+    refusals = _refusals(pay_app, lines, grid.changes)
+    if refusals:
+        edit.grid_errors = refusals
+        edit.alerts.append(("error", NOT_SAVED))
+        return _render_page(request, pay_app, role, lines, edit, status=400)
     try:
         pay_app_lines_update(
             actor=request.user,
@@ -331,11 +329,39 @@ def pay_app_detail(request: HttpRequest, pay_app_id: int) -> HttpResponse:
     except Conflict as error:
         # Someone else saved first: show their figures under the person's typed values.
         pay_app, role, lines = _load(request, pay_app.pk)
+        edit.grid = None  # parsed against the lines as they were
         edit.alerts.append(("error", f"{error.message} {KEPT_VALUES}"))
         return _render_page(request, pay_app, role, lines, edit, status=409)
     # Overbilling warnings (result.warnings) show on the page itself, in its banner.
     messages.success(request, f"Pay app #{pay_app.number} saved.")
     return redirect(_after_save(pay_app, submit_next))
+
+
+def _editable(grid: LineGrid) -> list[PayAppLine]:
+    """The grid's lines (read to show, as `LineRow`s) with those its changes edit as model
+    instances, which the preview applies the edits to (copies of them); no query. Sets and
+    returns `grid.lines`."""
+    changed = {int(change.line_id) for change in grid.changes}
+    if changed:
+        grid.lines = [
+            line.as_model() if isinstance(line, LineRow) and line.pk in changed else line
+            for line in grid.lines
+        ]
+    return grid.lines
+
+
+def _refusals(
+    pay_app: PayApp, lines: list[PayAppLine], changes: list[LineChange]
+) -> dict[str, list[str]]:
+    """What the preview refuses in `changes` (keyed like the service's errors), before saving.
+
+    Worked out on the changed lines alone: a line's checks depend on that line only, so the
+    figures of the 2,000 lines are not computed here and again by the service. Under a sliding
+    scale, where retainage depends on every line, on all of them."""
+    if not pay_app.contract.retainage_rules:
+        changed = {int(change.line_id) for change in changes}
+        lines = [line for line in lines if line.pk in changed]
+    return pay_app_preview(pay_app, lines, changes).errors
 
 
 def _after_save(pay_app: PayApp, submit_next: bool) -> str:
@@ -361,25 +387,30 @@ def pay_app_preview_view(request: HttpRequest, pay_app_id: int) -> HttpResponse:
         data=request.POST,
     )
     grid.parse()
-    preview = pay_app_preview(pay_app, lines, grid.changes)
+    preview = pay_app_preview(pay_app, _editable(grid), grid.changes)
     errors = {**grid.errors, **preview.errors}
-    rows = _grid_rows(preview.figures, grid, errors, editing=True)
-    sync: dict[str, dict[str, str]] = {}
-    for row in rows:
-        if any(cell.errors for cell in row.inputs.values()):
-            continue
-        sync[str(row.line.pk)] = {
-            "entry": grid.entry(row.line),
-            "work_completed_this_period": amount_text(row.line.work_completed_this_period),
-            "percent_complete": percent_text(row.work_percent),
-        }
+    view = GridView(
+        mode="edit",
+        columns=grid.columns,
+        show_quantity=False,
+        show_release=_show_release(grid.columns, lines),
+        show_stored_rate=False,
+    )
+    renderer = GridRenderer(view=view, grid=grid, errors=errors)
+    rows = preview.figures.rows
+    if not pay_app.contract.retainage_rules:
+        # A line's figures depend on its own inputs only: answer the rows that were posted
+        # (the page script posts the rows someone touched). Under a sliding scale, retainage
+        # held depends on the whole pay app: every row.
+        rows = [row for row in rows if row.line.pk in renderer.posted]
+    cells, sync = renderer.preview(rows)
     response = render(
         request,
         "web/pay_apps/_preview.html",
         {
             "pay_app": pay_app,
             "project": pay_app.contract.project,
-            "rows": rows,
+            "cells": cells,
             "figures": preview.figures,
             "g702": preview.figures.g702,
             "totals": preview.figures.totals,
@@ -424,23 +455,32 @@ def _render_page(
         mode = "view"
     columns = _columns(pay_app, role) if mode == "edit" else GridColumns()
     rounding = pay_app.contract.project.rounding
-    grid = LineGrid(lines=lines, columns=columns, rounding=rounding, data=state.grid_data)
+    grid = state.grid if state.grid is not None and state.grid.lines is lines else None
+    if grid is None or grid.columns != columns:
+        grid = LineGrid(lines=lines, columns=columns, rounding=rounding, data=state.grid_data)
     figures: Figures
     if mode == "edit" and state.grid_data is not None:
-        grid.parse()
+        if grid is not state.grid:
+            grid.parse()
+            lines = _editable(grid)
         preview = pay_app_preview(pay_app, lines, grid.changes)
         figures = preview.figures
     else:
         figures = figures_for_lines(pay_app, lines)
     grid_errors = dict(state.grid_errors)
-    rows = _grid_rows(figures, grid, grid_errors, editing=mode == "edit")
-    if mode == "review":
-        _fill_review(
-            rows,
-            state.review_data,
-            state.review_errors,
-            fresh=pay_app.status == PayApp.Status.UNDER_REVIEW,
-        )
+    view = GridView(
+        mode=mode,
+        columns=columns,
+        show_quantity=any(line.unit_price is not None for line in lines),
+        show_release=_show_release(columns, lines),
+        show_stored_rate=pay_app.contract.stored_materials_enabled,
+    )
+    review = ReviewState(
+        data=state.review_data,
+        errors=state.review_errors,
+        fresh=pay_app.status == PayApp.Status.UNDER_REVIEW,
+    )
+    renderer = GridRenderer(view=view, grid=grid, errors=grid_errors, review=review)
     forms: dict[str, Any] = {
         "retainage_form": RetainageAllForm(
             initial={
@@ -482,16 +522,17 @@ def _render_page(
         "is_admin": role == Role.ADMIN,
         "mode": mode,
         "columns": columns,
-        "rows": rows,
+        "grid_rows": ROWS_MARK,
+        "has_rows": bool(figures.rows),
         "figures": figures,
         "g702": figures.g702,
         "totals": figures.totals,
         "warnings": figures.warnings,
         "alerts": state.alerts,
         "error_summary": _messages_of(grid_errors),
-        "show_quantity": any(line.unit_price is not None for line in lines),
-        "show_release": _show_release(columns, lines),
-        "show_stored_rate": contract.stored_materials_enabled,
+        "show_quantity": view.show_quantity,
+        "show_release": view.show_release,
+        "show_stored_rate": view.show_stored_rate,
         "review_open": review_open,
         "can_submit": may_edit and pay_app.status in transitions.SUBMITTABLE,
         "can_delete": may_edit and pay_app.status == S.DRAFT,
@@ -501,97 +542,26 @@ def _render_page(
         "version": pay_app.version,
         **forms,
     }
-    return render(request, "web/pay_apps/detail.html", context, status=status)
+    response = render(request, "web/pay_apps/detail.html", context, status=status)
+    return _with_rows(response, renderer.rows_html(figures.rows))
 
 
-_CELL_LABELS = {
-    "work_completed_this_period": "work completed this period",
-    "percent_complete": "work % complete to date",
-    "quantity_this_period": "quantity this period",
-    "materials_presently_stored": "materials presently stored",
-    "retainage_work_percent": "retainage % on work",
-    "retainage_stored_percent": "retainage % on stored materials",
-    "retainage_released_this_period": "retainage released this period",
-}
-_ENTRY = {
-    "work_completed_this_period": "amount",
-    "percent_complete": "percent",
-    "quantity_this_period": "quantity",
-}
+#: Where the G703 rows go in the rendered page (`_grid.html`'s tbody).
+ROWS_MARK = mark_safe("<!-- g703 rows -->")
 
 
-def _grid_rows(
-    figures: Figures, grid: LineGrid, errors: dict[str, list[str]], *, editing: bool
-) -> list[GridRow]:
-    """The rows the grid template draws: computed results, inputs, errors next to them."""
-    rounding = grid.rounding
-    rows: list[GridRow] = []
-    saved = {line.pk: line for line in grid.lines}
-    for figure_row in figures.rows:
-        line = saved.get(figure_row.line.pk, figure_row.line)
-        inputs: dict[str, Cell] = {}
-        for field_name, label in _CELL_LABELS.items():
-            if not editing or not grid.editable(line, field_name):
-                continue
-            if field_name == "retainage_stored_percent" and not grid.columns.stored:
-                continue
-            inputs[field_name] = Cell(
-                column=field_name,
-                name=grid.name(line, field_name),
-                value=grid.value(line, field_name),
-                label=f"Line {line.item_number} {line.description}: {label}",
-                entry=_ENTRY.get(field_name, ""),
-                errors=[
-                    message.removeprefix(f"Line {line.item_number}: ")
-                    for message in errors.get(f"lines.{line.pk}.{field_name}", [])
-                ],
-            )
-        loose = [
-            message
-            for key, messages_ in errors.items()
-            if key.startswith(f"lines.{line.pk}")
-            and key.rpartition(".")[2] not in inputs
-            and not key.endswith(".reason")
-            and not key.endswith(".status")
-            for message in messages_
-        ]
-        rows.append(
-            GridRow(
-                line=figure_row.line,
-                result=figure_row.result,
-                inputs=inputs,
-                errors=loose,
-                work_percent=work_percent_to_date(figure_row.line, rounding),
-                entry=grid.entry(line),
-            )
-        )
-    return rows
+def _with_rows(response: HttpResponse, rows: str) -> HttpResponse:
+    """The page with the G703 rows in place of `ROWS_MARK`, joined as bytes.
 
-
-def _fill_review(
-    rows: list[GridRow],
-    data: QueryDict | None,
-    errors: dict[str, list[str]],
-    *,
-    fresh: bool,
-) -> None:
-    for row in rows:
-        line = row.line
-        if data is not None:
-            row.decision = str(data.get(f"review-{line.pk}-status", ""))
-            row.reason = str(data.get(f"review-{line.pk}-reason", ""))
-        else:
-            # A new round (Under Review) starts blank; the previous verdicts show beside it.
-            row.decision = (
-                line.review_status
-                if line.review_status != PayAppLine.ReviewStatus.NO_ACTION and not fresh
-                else ""
-            )
-            row.reason = "" if fresh else line.review_reason
-        row.review_errors = [
-            *errors.get(f"lines.{line.pk}.status", []),
-            *errors.get(f"lines.{line.pk}.reason", []),
-        ]
+    The rows of a 2,000-line pay app are megabytes: passed through the template they were
+    copied at each level of it (include, block, extends), as 2-byte text once the page holds
+    any non-Latin-1 character ("→", "…"); here they are encoded once and joined once. The
+    mark cannot come from people's text: the template escapes its "<" to "&lt;"."""
+    head, mark, tail = response.content.partition(ROWS_MARK.encode())
+    if not mark:  # pragma: no cover (the grid template always draws the mark)
+        raise AssertionError("the pay app page has no place for the G703 rows")
+    response.content = b"".join([head, rows.encode(), tail])
+    return response
 
 
 def _show_release(columns: GridColumns, lines: list[PayAppLine]) -> bool:
@@ -689,7 +659,7 @@ def _value_in_words(value: Any, kind: str) -> str:
     text = str(value)
     try:
         if kind == "money":
-            return money(Decimal(text))
+            return money_cell(Decimal(text))
         if kind == "percent":
             return percent(Decimal(text))
     except InvalidOperation:
