@@ -229,9 +229,9 @@ def _accepted(value: object, places: int) -> bool:
 
 _any_decimal = st.one_of(
     st.decimals(allow_nan=True, allow_infinity=True),
-    st.decimals(min_value=-10**16, max_value=10**16, places=2),
-    st.decimals(min_value=-10**16, max_value=10**16, places=4),
-    st.decimals(min_value=-10**16, max_value=10**16, places=6),
+    st.decimals(min_value=-(10**16), max_value=10**16, places=2),
+    st.decimals(min_value=-(10**16), max_value=10**16, places=4),
+    st.decimals(min_value=-(10**16), max_value=10**16, places=6),
 )
 
 
