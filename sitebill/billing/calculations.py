@@ -333,6 +333,14 @@ def percent_complete_of(
     return divide(amount * HUNDRED, scheduled_value, rounding)
 
 
+def _row_percent_complete(total: Decimal, scheduled_value: Decimal, rounding: Rounding) -> Decimal:
+    """`percent_complete_of` for a row: its amounts were checked as the row's inputs, and
+    `rounding` by the caller, so only the arithmetic is left (the hot path of every G703)."""
+    if scheduled_value.is_zero():
+        return ZERO
+    return divide(total * HUNDRED, scheduled_value, rounding)
+
+
 def work_this_period_from_percent(
     *,
     percent_complete: Decimal,
@@ -454,9 +462,7 @@ def _row(
         materials_presently_stored=line.materials_presently_stored,
         work_completed_to_date=work_to_date,
         total_completed_and_stored=total,
-        percent_complete=percent_complete_of(
-            amount=total, scheduled_value=scheduled, rounding=rounding
-        ),
+        percent_complete=_row_percent_complete(total, scheduled, rounding),
         balance_to_finish=scheduled - total,
         retainage_work_percent=line.retainage_work_percent,
         retainage_stored_percent=line.retainage_stored_percent,
