@@ -10,7 +10,7 @@ PORT   ?= 8000
 TEST_ENV := DJANGO_SETTINGS_MODULE=config.settings.test
 DEV_ENV  := DJANGO_SETTINGS_MODULE=config.settings.dev
 
-.PHONY: run test lint typecheck migrations-check pytest pytest-postgres arithmetic lock clean deploy-check
+.PHONY: run test lint typecheck migrations-check pytest pytest-postgres arithmetic lock clean deploy-check bench
 
 $(BIN)/.installed: requirements.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "sitebill needs Python 3.11 or newer")'
@@ -71,6 +71,14 @@ deploy-check: $(BIN)/.installed
 	DJANGO_SETTINGS_MODULE=config.settings.prod SECRET_KEY=$(DEPLOY_CHECK_SECRET_KEY) \
 		ALLOWED_HOSTS=billing.example.com EMAIL_HOST=smtp.example.com \
 		$(BIN)/python manage.py check --deploy --fail-level WARNING
+
+# Speed at scale (issue 6): the large project on SQLite, then on a throwaway PostgreSQL, each
+# figure against its floor; the merge writes var/bench/results.json. A run that misses a
+# target exits 1 after writing its file (the next still runs); the merge's status is the verdict.
+bench: $(BIN)/.installed var
+	$(BIN)/python -m bench.run --database sqlite; test $$? -le 1
+	scripts/with-postgres $(BIN)/python -m bench.run --database postgresql; test $$? -le 1
+	$(BIN)/python -m bench.run --merge
 
 lock:
 	rm -rf /tmp/sitebill-lock && $(PYTHON) -m venv /tmp/sitebill-lock

@@ -1,5 +1,13 @@
-"""Floor views for `make bench` (filled in by the figures that need one over HTTP)."""
+"""Floor views for `make bench`, mounted under /bench/ by bench.urls (never in production)."""
 
-from django.urls import URLPattern
+from django.urls import URLPattern, path
 
-urlpatterns: list[URLPattern] = []
+from bench import floor_views
+
+urlpatterns: list[URLPattern] = [
+    path(
+        "project-pay-apps/<int:project_id>/",
+        floor_views.project_pay_apps,
+        name="bench-project-pay-apps",
+    ),
+]

@@ -8,7 +8,9 @@ billed (some with stored materials), submitted, reviewed with five lines rejecte
 Reasons for Difference page is drawn too). Then prints:
 - the median of `--runs` renders of the full PDF (`render_pay_app_pdf`, figures loaded once);
 - the floor: the median of a bare `LongTable(repeatRows=2)` of the same G703 cells as plain
-  strings, no G702, no page header or footer, no "Page n of N";
+  strings, no G702, no page header or footer, no "Page n of N" (bench.figures.bare_long_table,
+  the floor of `make bench`'s pdf_2000 figure, which measures the same PDF through the API on
+  the large project; this script is the quick stand-alone check);
 - their ratio, the page count and size of the PDF, and the peak Python memory of one full
   render (tracemalloc).
 """
@@ -217,46 +219,11 @@ def describe(n: int) -> str:
 
 
 def bare_long_table(figures) -> bytes:
-    """The floor: the same G703 cells, plain strings, in a bare repeated-header LongTable."""
-    from reportlab.lib.pagesizes import landscape, letter
-    from reportlab.platypus import LongTable, SimpleDocTemplate, TableStyle
+    """The floor (shared with `make bench`'s pdf_2000 figure, bench/figures.py)."""
+    from bench.figures import bare_long_table as table
+    from bench.figures import g703_cells
 
-    from sitebill.documents import money_text, percent_text
-    from sitebill.documents.pdf import G703_HEADINGS, G703_LETTERS
-
-    m = money_text
-    data = [list(G703_LETTERS), list(G703_HEADINGS)]
-    for row in figures.rows:
-        r = row.result
-        data.append(
-            [
-                row.line.item_number,
-                row.line.description[:60],
-                m(r.scheduled_value),
-                m(r.work_completed_previous),
-                m(r.work_completed_this_period),
-                m(r.materials_presently_stored),
-                m(r.total_completed_and_stored),
-                percent_text(r.percent_complete),
-                m(r.balance_to_finish),
-                m(r.retainage_held),
-            ]
-        )
-    buffer = io.BytesIO()
-    document = SimpleDocTemplate(
-        buffer, pagesize=landscape(letter), leftMargin=30, rightMargin=30, topMargin=76
-    )
-    widths = [34, 206, 60, 60, 60, 60, 60, 36, 60, 60]
-    style = TableStyle(
-        [
-            ("FONT", (0, 0), (-1, -1), "Helvetica", 7.5),
-            ("FONT", (0, 0), (-1, 1), "Helvetica-Bold", 4),
-            ("ALIGN", (2, 2), (-1, -1), "RIGHT"),
-            ("BOX", (0, 0), (-1, -1), 0.8, "black"),
-        ]
-    )
-    document.build([LongTable(data, colWidths=widths, repeatRows=2, style=style)])
-    return buffer.getvalue()
+    return table(g703_cells(figures))
 
 
 if __name__ == "__main__":
