@@ -6,6 +6,8 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 8000
+# Links in the demo's mail point at the server `make run` starts (override to serve elsewhere).
+SITE_URL ?= http://127.0.0.1:$(PORT)
 # Tests always run on the test settings, whatever the caller's environment says.
 TEST_ENV := DJANGO_SETTINGS_MODULE=config.settings.test
 DEV_ENV  := DJANGO_SETTINGS_MODULE=config.settings.dev
@@ -30,7 +32,7 @@ run: $(BIN)/.installed var
 	@echo "  Demo logins (password demo1234):"
 	@$(DEV_ENV) $(BIN)/python manage.py demo_logins
 	@echo ""
-	$(DEV_ENV) $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+	$(DEV_ENV) SITE_URL=$(SITE_URL) $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 test: $(BIN)/.installed var lint typecheck migrations-check pytest pytest-postgres arithmetic
 
