@@ -136,12 +136,16 @@ def _stored_summaries_tie_out(request: Any) -> Any:
     yield
     from sitebill.billing.models import PayApp
     from sitebill.billing.selectors import figures_for_lines
-    from sitebill.billing.summaries import stored_summary, summary_from_figures
+    from sitebill.billing.summaries import StoredFigures, stored_figures
 
     for pay_app in PayApp.objects.select_related("contract__project").exclude(summary=None):
-        stored = stored_summary(pay_app)
+        stored = stored_figures(pay_app)
         if stored is None:
             continue
-        lines = list(pay_app.lines.order_by("position", "id"))
-        computed = summary_from_figures(figures_for_lines(pay_app, lines))
+        figures = figures_for_lines(pay_app, list(pay_app.lines.order_by("position", "id")))
+        computed = StoredFigures(
+            g702=figures.g702,
+            totals=figures.totals,
+            overbilled_ids=tuple(sorted(figures.overbilled)),
+        )
         assert stored == computed, f"stale summary on pay app {pay_app.pk}: {stored} != {computed}"

@@ -73,7 +73,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from enum import StrEnum
 from fractions import Fraction
@@ -699,6 +699,81 @@ def compute_pay_app(
         retainage_this_period=_sum(result.retainage_this_period for result in results),
     )
     return PayAppResult(lines=tuple(results), totals=totals, g702=g702)
+
+
+def revise_pay_app(
+    *,
+    g702: G702,
+    totals: G703Totals,
+    before: Sequence[LineResult],
+    after: Sequence[LineResult],
+    rounding: Rounding,
+) -> tuple[G702, G703Totals]:
+    """The G702 and G703 totals of a pay app after its rows `before` became `after`, from the
+    G702 and totals it had, without its other rows (a one-line edit of a 2,000-line pay app).
+
+    Only for flat-rate retainage: under a sliding scale one row's work moves the others' held
+    amounts, so `compute_pay_app` must see them all. Every figure it revises is a sum over rows
+    (or follows from sums: lines 5 to 9, the % complete of the totals), so adding what the
+    changed rows add now and taking away what they added before gives what `compute_pay_app`
+    would (a property test holds it to that). A row keeps its C and change-order identity (an
+    edit never changes them), so lines 1 to 3 and the change-order summary stay; `ValueError`
+    otherwise.
+    """
+    rounding = as_rounding(rounding)
+    if len(before) != len(after):
+        raise ValueError(f"{len(before)} rows before and {len(after)} after")
+    for old, new in zip(before, after, strict=True):
+        if _identity(old) != _identity(new):
+            raise ValueError("a revised row keeps its scheduled value and change order")
+
+    def delta(name: str) -> Decimal:
+        return _sum(getattr(row, name) for row in after) - _sum(
+            getattr(row, name) for row in before
+        )
+
+    total_completed = g702.total_completed_and_stored_to_date + delta("total_completed_and_stored")
+    on_work = g702.retainage_on_completed_work + delta("retainage_held_on_work")
+    on_stored = g702.retainage_on_stored_materials + delta("retainage_held_on_stored")
+    total_retainage = on_work + on_stored
+    earned_less_retainage = total_completed - total_retainage
+    revised_g702 = replace(
+        g702,
+        total_completed_and_stored_to_date=total_completed,
+        retainage_on_completed_work=on_work,
+        retainage_on_stored_materials=on_stored,
+        total_retainage=total_retainage,
+        total_earned_less_retainage=earned_less_retainage,
+        current_payment_due=earned_less_retainage - g702.less_previous_certificates,
+        balance_to_finish_including_retainage=g702.contract_sum_to_date - earned_less_retainage,
+    )
+    revised_totals = replace(
+        totals,
+        work_completed_previous=totals.work_completed_previous + delta("work_completed_previous"),
+        work_completed_this_period=totals.work_completed_this_period
+        + delta("work_completed_this_period"),
+        materials_presently_stored=totals.materials_presently_stored
+        + delta("materials_presently_stored"),
+        total_completed_and_stored=total_completed,
+        percent_complete=percent_complete_of(
+            amount=total_completed, scheduled_value=totals.scheduled_value, rounding=rounding
+        ),
+        balance_to_finish=totals.balance_to_finish + delta("balance_to_finish"),
+        retainage_held=total_retainage,
+        retainage_released_this_period=totals.retainage_released_this_period
+        + delta("retainage_released_this_period"),
+        retainage_this_period=totals.retainage_this_period + delta("retainage_this_period"),
+    )
+    return revised_g702, revised_totals
+
+
+def _identity(row: LineResult) -> tuple[Decimal, bool, bool, str]:
+    return (
+        row.scheduled_value,
+        row.is_change_order,
+        row.change_order_previous,
+        row.change_order_number,
+    )
 
 
 def check_overbilling(

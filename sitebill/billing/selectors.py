@@ -38,6 +38,16 @@ class Figures:
     warnings: list[str]
 
     totals: calc.G703Totals
+    # A one-line edit's figures (`pay_app_lines_update(..., all_rows=False)`) carry only the
+    # edited rows, with the ids of every overbilled line of the pay app; None: `rows` are all.
+    overbilled_ids: tuple[int, ...] | None = None
+
+    @property
+    def overbilled(self) -> tuple[int, ...]:
+        """The ids of the pay app's overbilled lines."""
+        if self.overbilled_ids is not None:
+            return self.overbilled_ids
+        return tuple(row.line.pk for row in self.rows if row.result.overbilled)
 
 
 def line_input(line: PayAppLine) -> calc.LineInput:

@@ -29,9 +29,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from sitebill.billing import calculations as calc
 from sitebill.billing.models import PayApp, PayAppLine
 
-SUMMARY_FORMAT = 1
+SUMMARY_FORMAT = 2
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,21 @@ class Summary:
     work_completed_this_period: Decimal
 
 
-_FIELDS = tuple(Summary.__dataclass_fields__)
+@dataclass(frozen=True)
+class StoredFigures:
+    """The whole stored summary: the G702, the G703 totals and the overbilled lines' ids (what
+    a one-line edit revises instead of computing the pay app again)."""
+
+    g702: calc.G702
+    totals: calc.G703Totals
+    overbilled_ids: tuple[int, ...]
+
+    def summary(self) -> Summary:
+        return _summary(self.g702, self.totals)
+
+
+_G702_FIELDS = tuple(calc.G702.__dataclass_fields__)
+_TOTALS_FIELDS = tuple(calc.G703Totals.__dataclass_fields__)
 
 
 def summary_key(pay_app: PayApp) -> str:
@@ -62,9 +77,7 @@ def summary_key(pay_app: PayApp) -> str:
     )
 
 
-def summary_from_figures(figures: Any) -> Summary:
-    """The summary of computed `Figures` (sitebill.billing.selectors)."""
-    g702 = figures.g702
+def _summary(g702: calc.G702, totals: calc.G703Totals) -> Summary:
     return Summary(
         contract_sum_to_date=g702.contract_sum_to_date,
         total_completed_and_stored_to_date=g702.total_completed_and_stored_to_date,
@@ -73,25 +86,45 @@ def summary_from_figures(figures: Any) -> Summary:
         less_previous_certificates=g702.less_previous_certificates,
         current_payment_due=g702.current_payment_due,
         balance_to_finish_including_retainage=g702.balance_to_finish_including_retainage,
-        work_completed_this_period=figures.totals.work_completed_this_period,
+        work_completed_this_period=totals.work_completed_this_period,
     )
 
 
-def summary_to_store(pay_app: PayApp, figures: Any) -> dict[str, str]:
+def summary_from_figures(figures: Any) -> Summary:
+    """The summary of computed `Figures` (sitebill.billing.selectors)."""
+    return _summary(figures.g702, figures.totals)
+
+
+def summary_to_store(pay_app: PayApp, figures: Any) -> dict[str, Any]:
     """The JSON to store on `pay_app` (at its current version) for `figures`."""
-    summary = summary_from_figures(figures)
-    return {"key": summary_key(pay_app), **{name: str(getattr(summary, name)) for name in _FIELDS}}
+    return {
+        "key": summary_key(pay_app),
+        "g702": {name: str(getattr(figures.g702, name)) for name in _G702_FIELDS},
+        "totals": {name: str(getattr(figures.totals, name)) for name in _TOTALS_FIELDS},
+        "overbilled": sorted(figures.overbilled),
+    }
 
 
-def stored_summary(pay_app: PayApp) -> Summary | None:
-    """The stored summary if its key still matches the pay app's inputs, else None."""
+def stored_figures(pay_app: PayApp) -> StoredFigures | None:
+    """The stored figures if their key still matches the pay app's inputs, else None."""
     stored = pay_app.summary
     if not isinstance(stored, dict) or stored.get("key") != summary_key(pay_app):
         return None
     try:
-        return Summary(**{name: Decimal(stored[name]) for name in _FIELDS})
-    except (KeyError, TypeError, ArithmeticError):
+        g702 = calc.G702(**{name: Decimal(stored["g702"][name]) for name in _G702_FIELDS})
+        totals = calc.G703Totals(
+            **{name: Decimal(stored["totals"][name]) for name in _TOTALS_FIELDS}
+        )
+        overbilled = tuple(int(pk) for pk in stored["overbilled"])
+    except (KeyError, TypeError, ValueError, ArithmeticError):
         return None
+    return StoredFigures(g702=g702, totals=totals, overbilled_ids=overbilled)
+
+
+def stored_summary(pay_app: PayApp) -> Summary | None:
+    """The stored summary if its key still matches the pay app's inputs, else None."""
+    found = stored_figures(pay_app)
+    return None if found is None else found.summary()
 
 
 def summaries(pay_apps: Sequence[PayApp]) -> dict[int, Summary]:

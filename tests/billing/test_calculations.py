@@ -30,6 +30,7 @@ from sitebill.billing.calculations import (
     parse_retainage_rules,
     percent_complete_of,
     release_retainage,
+    revise_pay_app,
     sliding_scale_held,
     spread_proportionally,
     start_next_line,
@@ -1231,3 +1232,29 @@ def test_a_pay_app_refuses_a_bad_previous_certificate_or_rounding() -> None:
         compute_pay_app([], previous_certificates=0.0, rounding="half_up")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="unknown rounding mode 'HALF_UP'"):
         compute_pay_app([], previous_certificates=ZERO, rounding="HALF_UP")  # type: ignore[arg-type]
+
+
+def test_revising_rows_needs_as_many_rows_after_as_before_and_keeps_their_identity():
+    line = LineInput(
+        scheduled_value=Decimal("1000.00"),
+        retainage_work_percent=Decimal("10"),
+        retainage_stored_percent=Decimal("0"),
+    )
+    result = compute_pay_app([line], previous_certificates=Decimal("0.00"), rounding="half_up")
+    row = result.lines[0]
+    other = compute_line(
+        LineInput(
+            scheduled_value=Decimal("2000.00"),
+            retainage_work_percent=Decimal("10"),
+            retainage_stored_percent=Decimal("0"),
+        ),
+        rounding="half_up",
+    )
+    with pytest.raises(ValueError, match="1 rows before and 0 after"):
+        revise_pay_app(
+            g702=result.g702, totals=result.totals, before=[row], after=[], rounding="half_up"
+        )
+    with pytest.raises(ValueError, match="keeps its scheduled value"):
+        revise_pay_app(
+            g702=result.g702, totals=result.totals, before=[row], after=[other], rounding="half_up"
+        )

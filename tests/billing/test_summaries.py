@@ -111,3 +111,57 @@ def test_the_list_shows_stored_and_computed_summaries_in_constant_queries(
         expected = _computed(row.pay_app)
         assert row.current_payment_due == expected.current_payment_due
         assert row.work_this_period == expected.work_completed_this_period
+
+
+def _edit(world, pay_app: PayApp, line, amount: str, *, all_rows: bool = False):
+    return pay_app_lines_update(
+        actor=world.admin,
+        pay_app=PayApp.objects.get(pk=pay_app.pk),
+        version=None,
+        changes=[LineChange(line_id=line.pk, work_completed_this_period=Decimal(amount))],
+        all_rows=all_rows,
+    )
+
+
+def test_a_one_line_edit_revises_the_stored_g702_instead_of_reading_every_line(world):
+    # given a pay app with its summary stored
+    pay_app = _bill(world, "1000.00")
+    lines = list(pay_app.lines.order_by("position", "id"))
+    # when one line is edited with an answer of the edited row only
+    result = _edit(world, pay_app, lines[1], "2500.00")
+    # then the figures carry that row and the G702 of the whole pay app
+    assert [row.line.pk for row in result.figures.rows] == [lines[1].pk]
+    pay_app = PayApp.objects.select_related("contract__project").get(pk=pay_app.pk)
+    full = figures_for_lines(pay_app, list(pay_app.lines.order_by("position", "id")))
+    assert result.figures.g702 == full.g702
+    assert result.figures.totals == full.totals
+
+
+def test_a_one_line_edit_names_every_overbilled_line_when_the_project_warns(world):
+    # given a project that warns, and a pay app whose first line is overbilled
+    project = world.project
+    project.overbilling = "warn"
+    project.save(update_fields=["overbilling"])
+    pay_app = _bill(world, "1000.00")
+    lines = list(pay_app.lines.order_by("position", "id"))
+    _edit(world, pay_app, lines[0], str(lines[0].scheduled_value + 1), all_rows=True)
+    # when another line is overbilled by a one-line edit
+    result = _edit(world, pay_app, lines[2], str(lines[2].scheduled_value + 5))
+    # then the warning names both, in G703 order, as computing every line would
+    pay_app = PayApp.objects.select_related("contract__project").get(pk=pay_app.pk)
+    full = figures_for_lines(pay_app, list(pay_app.lines.order_by("position", "id")))
+    assert result.warnings == full.warnings
+    assert lines[0].description in result.warnings[0] and lines[2].description in result.warnings[0]
+
+
+def test_a_one_line_edit_on_a_sliding_scale_computes_every_line(world):
+    # given a commitment that holds retainage by a sliding scale
+    pay_app = _bill(world, "1000.00")
+    contract = pay_app.contract
+    contract.retainage_rules = [{"rate": "10.00", "until": "percent_complete", "limit": "50.00"}]
+    contract.save(update_fields=["retainage_rules"])
+    lines = list(pay_app.lines.order_by("position", "id"))
+    # when
+    result = _edit(world, pay_app, lines[1], "700.00")
+    # then every row is in the figures (one line's work moves the others' holdings)
+    assert len(result.figures.rows) == len(lines)

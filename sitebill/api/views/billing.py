@@ -570,6 +570,7 @@ class PayAppLineDetail(Endpoint):
                 pay_app=pay_app,
                 version=version,
                 changes=[LineChange(line_id=line_id, **data)],
+                all_rows=False,  # the answer shows the edited row and the G702
             )
         if result.figures is None:  # pragma: no cover (the service always computes them)
             raise AssertionError("pay_app_lines_update returned no figures")

@@ -31,8 +31,14 @@ from sitebill.accounts.access import Role, is_contact, require_role
 from sitebill.billing import calculations as calc
 from sitebill.billing import transitions
 from sitebill.billing.models import BillingPeriod, Invite, InvoiceType, PayApp, PayAppLine
-from sitebill.billing.selectors import Figures, figures_for_lines, line_input
-from sitebill.billing.summaries import stored_summary, summary_key, summary_to_store
+from sitebill.billing.selectors import Figures, Row, figures_for_lines, line_input
+from sitebill.billing.summaries import (
+    StoredFigures,
+    stored_figures,
+    stored_summary,
+    summary_key,
+    summary_to_store,
+)
 from sitebill.contracts.models import ChangeOrder, ChangeOrderLine, Contract, SOVLine
 from sitebill.core.events import record_event
 from sitebill.core.exceptions import Conflict, NotFound, PermissionDenied, ValidationFailed
@@ -341,14 +347,36 @@ def _bump(
 
 
 def pay_app_lines_update(
-    *, actor: Any, pay_app: PayApp, version: int | None, changes: Sequence[LineChange]
+    *,
+    actor: Any,
+    pay_app: PayApp,
+    version: int | None,
+    changes: Sequence[LineChange],
+    all_rows: bool = True,
 ) -> EditResult:
-    """Apply line edits all-or-nothing; the G702 follows from the lines."""
+    """Apply line edits all-or-nothing; the G702 follows from the lines.
+
+    With `all_rows=False` (an answer that shows only the edited rows, such as the API's
+    one-line PATCH) and a stored summary still valid for this version, on flat-rate retainage,
+    only the edited lines are read: the G702 is revised from the stored one by what those rows
+    add now instead of what they added before (`calculations.revise_pay_app`), and the result's
+    figures carry only the edited rows. Otherwise every line is read and computed.
+    """
     with transaction.atomic():
         locked, role = _lock_for_edit(actor=actor, pay_app=pay_app, version=version)
         contract = locked.contract
         project = contract.project
-        lines = list(locked.lines.order_by("position", "id"))
+        stored = None if all_rows or contract.retainage_rules else stored_figures(locked)
+        rows_before: dict[int, calc.LineResult] = {}
+        if stored is not None:
+            wanted = {int(change.line_id) for change in changes}
+            lines = list(locked.lines.filter(pk__in=wanted).order_by("position", "id"))
+            try:
+                rows_before = {line.pk: _row_result(line, project.rounding) for line in lines}
+            except ValueError:  # not expected of stored lines: compute the whole pay app
+                stored = None
+        if stored is None:
+            lines = list(locked.lines.order_by("position", "id"))
         by_id = {line.pk: line for line in lines}
         errors: dict[str, list[str]] = {}
         audit: dict[str, tuple[Any, Any]] = {}
@@ -373,10 +401,13 @@ def pay_app_lines_update(
             _check_row(by_id[pk], rounding=as_rounding(project.rounding), errors=errors)
         if errors:
             raise ValidationFailed(_first_message(errors), fields=errors)
-        try:
-            figures = figures_for_lines(locked, lines)
-        except ValueError as exc:  # e.g. a release above a sliding-scale holding
-            raise ValidationFailed(f"These figures do not add up: {exc}.") from None
+        if stored is not None:
+            figures = _revised_figures(locked, stored, rows_before, [by_id[pk] for pk in touched])
+        else:
+            try:
+                figures = figures_for_lines(locked, lines)
+            except ValueError as exc:  # e.g. a release above a sliding-scale holding
+                raise ValidationFailed(f"These figures do not add up: {exc}.") from None
         _check_lines(figures=figures, policy=project.overbilling, errors=errors, only=touched)
         if errors:
             raise ValidationFailed(_first_message(errors), code="overbilling", fields=errors)
@@ -395,6 +426,48 @@ def pay_app_lines_update(
                 actor=actor, target=locked, action="lines_updated", project=project, changes=audit
             )
     return EditResult(pay_app=locked, warnings=figures.warnings, figures=figures)
+
+
+def _row_result(line: PayAppLine, rounding: str) -> calc.LineResult:
+    return calc.compute_line(line_input(line), rounding=as_rounding(rounding))
+
+
+def _revised_figures(
+    pay_app: PayApp,
+    stored: StoredFigures,
+    rows_before: dict[int, calc.LineResult],
+    edited: list[PayAppLine],
+) -> Figures:
+    """The figures after editing `edited` (their rows only), from the stored ones."""
+    project = pay_app.contract.project
+    edited = sorted(edited, key=lambda line: (line.position, line.pk))
+    after = {line.pk: _row_result(line, project.rounding) for line in edited}
+    g702, totals = calc.revise_pay_app(
+        g702=stored.g702,
+        totals=stored.totals,
+        before=[rows_before[line.pk] for line in edited],
+        after=[after[line.pk] for line in edited],
+        rounding=as_rounding(project.rounding),
+    )
+    overbilled = set(stored.overbilled_ids) - set(after)
+    overbilled |= {pk for pk, result in after.items() if result.overbilled}
+    warnings: list[str] = []
+    if overbilled and project.overbilling != "allow":
+        named = {line.pk: line for line in edited if line.pk in overbilled}
+        others = PayAppLine.objects.filter(pk__in=overbilled - set(named)).only(
+            "pk", "position", "item_number", "description"
+        )
+        in_order = sorted([*named.values(), *others], key=lambda line: (line.position, line.pk))
+        names = ", ".join(f"{line.item_number} {line.description}" for line in in_order)
+        warnings.append(f"Billed above the scheduled value on: {names}.")
+    return Figures(
+        pay_app=pay_app,
+        rows=[Row(line=line, result=after[line.pk]) for line in edited],
+        g702=g702,
+        totals=totals,
+        warnings=warnings,
+        overbilled_ids=tuple(sorted(overbilled)),
+    )
 
 
 def _first_message(errors: dict[str, list[str]]) -> str:

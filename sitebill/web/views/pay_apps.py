@@ -317,6 +317,7 @@ def pay_app_detail(request: HttpRequest, pay_app_id: int) -> HttpResponse:
             pay_app=pay_app,
             version=_version(request.POST),
             changes=grid.changes,
+            all_rows=False,  # the page is drawn again after the redirect
         )
     except ValidationFailed as error:
         edit.grid_errors = error.fields
