@@ -78,6 +78,7 @@ deploy-check: $(BIN)/.installed
 # figure against its floor; the merge writes var/bench/results.json. A run that misses a
 # target exits 1 after writing its file (the next still runs); the merge's status is the verdict.
 bench: $(BIN)/.installed var
+	scripts/ensure-wrk
 	$(BIN)/python -m bench.run --database sqlite; test $$? -le 1
 	scripts/with-postgres $(BIN)/python -m bench.run --database postgresql; test $$? -le 1
 	$(BIN)/python -m bench.run --merge
