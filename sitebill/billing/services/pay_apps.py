@@ -25,6 +25,7 @@ from functools import partial
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from sitebill.accounts.access import Role, is_contact, require_role
@@ -724,11 +725,10 @@ def pay_app_submit(
         _check_lines(figures=figures, policy=locked.contract.project.overbilling, errors=errors)
         if errors:
             raise ValidationFailed(_first_message(errors), code="overbilling", fields=errors)
-        for line in lines:
-            line.claimed_work_this_period = line.work_completed_this_period
-            line.claimed_materials_presently_stored = line.materials_presently_stored
-        PayAppLine.objects.bulk_update(
-            lines, ["claimed_work_this_period", "claimed_materials_presently_stored"]
+        # What the vendor claims is what the lines hold now: one UPDATE, whatever the size.
+        locked.lines.update(
+            claimed_work_this_period=F("work_completed_this_period"),
+            claimed_materials_presently_stored=F("materials_presently_stored"),
         )
         before = locked.status
         locked.status = S.UNDER_REVIEW
