@@ -10,7 +10,7 @@ import copy
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol, cast
 
 from django.db.models import Prefetch, QuerySet
 
@@ -48,6 +48,65 @@ class Figures:
         if self.overbilled_ids is not None:
             return self.overbilled_ids
         return tuple(row.line.pk for row in self.rows if row.result.overbilled)
+
+
+class StoredLine(NamedTuple):
+    """A pay app line read as its stored columns: every concrete column of `PayAppLine` under
+    the same attribute names (and `pk`, `is_change_order`), without a model instance.
+
+    Reading 2,000 lines as model instances costs about as much as the arithmetic on them; reads
+    that only show figures (the API's pay app, the pay app page and its preview) take these
+    tuples instead, and `figures_for_lines` reads them as it reads lines (attributes only).
+    """
+
+    id: int
+    pay_app_id: int
+    position: int
+    sov_line_id: int | None
+    change_order_line_id: int | None
+    item_number: str
+    description: str
+    cost_code: str
+    scheduled_value: Decimal
+    is_new_change_order: bool
+    work_completed_previous: Decimal
+    work_completed_this_period: Decimal
+    materials_presently_stored: Decimal
+    retainage_work_percent: Decimal
+    retainage_stored_percent: Decimal
+    retainage_released_previous: Decimal
+    retainage_released_this_period: Decimal
+    previous_retainage_held: Decimal
+    unit_price: Decimal | None
+    quantity_this_period: Decimal | None
+    review_status: str
+    review_reason: str
+    claimed_work_this_period: Decimal | None
+    claimed_materials_presently_stored: Decimal | None
+
+    @property
+    def pk(self) -> int:
+        return self.id
+
+    @property
+    def is_change_order(self) -> bool:
+        return self.change_order_line_id is not None
+
+    def as_model(self) -> PayAppLine:
+        """The line as an unsaved model instance with these values (for a preview to apply
+        edits to; never saved)."""
+        return PayAppLine(**self._asdict())
+
+
+def stored_lines(pay_app_id: int) -> list[PayAppLine]:
+    """The pay app's lines in G703 order as `StoredLine`s, typed as the lines they stand for:
+    read them, never save or change them. One query."""
+    rows = (
+        PayAppLine.objects.filter(pay_app_id=pay_app_id)
+        .order_by("position", "id")
+        .values_list(*StoredLine._fields)
+    )
+    return cast(list[PayAppLine], [StoredLine._make(row) for row in rows])
 
 
 def line_input(line: PayAppLine) -> calc.LineInput:

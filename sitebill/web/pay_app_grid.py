@@ -24,13 +24,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from html import escape as _escape
-from typing import NamedTuple, cast
 
 from django.http import QueryDict
 from django.utils.safestring import SafeString, mark_safe
 
 from sitebill.billing.models import PayApp, PayAppLine
-from sitebill.billing.selectors import Row, work_percent_to_date
+from sitebill.billing.selectors import Row, stored_lines, work_percent_to_date
 from sitebill.web.forms_pay_app import (
     GridColumns,
     LineGrid,
@@ -51,60 +50,11 @@ def escape(text: object) -> str:
 # The lines, read for showing
 
 
-class LineRow(NamedTuple):
-    """A pay app line as the page reads it to show it: the columns of `PayAppLine` the G703
-    and its figures read, under the same attribute names (and `pk`, `is_change_order`), without
-    a model instance.
-
-    Reading 2,000 lines as model instances costs as much as the arithmetic on them; the page,
-    its preview and the grid's POST read these tuples, and not the columns they never show (the
-    position the lines are sorted by, the SOV source, the amounts as first claimed). The lines
-    a preview applies edits to become model instances (`as_model`); the service that saves
-    reads its own. The API's reads do the same (`sitebill.api.views.billing.LineColumns`)."""
-
-    id: int
-    change_order_line_id: int | None
-    item_number: str
-    description: str
-    cost_code: str
-    scheduled_value: Decimal
-    is_new_change_order: bool
-    work_completed_previous: Decimal
-    work_completed_this_period: Decimal
-    materials_presently_stored: Decimal
-    retainage_work_percent: Decimal
-    retainage_stored_percent: Decimal
-    retainage_released_previous: Decimal
-    retainage_released_this_period: Decimal
-    previous_retainage_held: Decimal
-    unit_price: Decimal | None
-    quantity_this_period: Decimal | None
-    review_status: str
-    review_reason: str
-
-    @property
-    def pk(self) -> int:
-        return self.id
-
-    @property
-    def is_change_order(self) -> bool:
-        return self.change_order_line_id is not None
-
-    def as_model(self) -> PayAppLine:
-        """The line as an unsaved model instance with these values, for a preview to apply
-        edits to (never saved: the columns not read here are left at their defaults)."""
-        return PayAppLine(**self._asdict())
-
-
 def lines_to_show(pay_app: PayApp) -> list[PayAppLine]:
-    """The pay app's lines in G703 order as `LineRow`s (typed as the lines they stand for:
-    read them, never save or change them). One query."""
-    rows = (
-        PayAppLine.objects.filter(pay_app_id=pay_app.pk)
-        .order_by("position", "id")
-        .values_list(*LineRow._fields)
-    )
-    return cast(list[PayAppLine], [LineRow._make(row) for row in rows])
+    """The pay app's lines in G703 order as `selectors.StoredLine`s (one query, no model
+    instances; read them, never save them). The lines a preview applies edits to become model
+    instances (`StoredLine.as_model`); the service that saves reads its own."""
+    return stored_lines(pay_app.pk)
 
 
 # --------------------------------------------------------------------------------------------

@@ -37,9 +37,8 @@ from sitebill.api.fields import _format_rate, money_text, rate_text
 from sitebill.api.serializers import billing as billing_serializers
 from sitebill.api.serializers.billing import G702Output, PayAppLineOutput, g703_rows
 from sitebill.api.views import billing as billing_views
-from sitebill.api.views.billing import LineColumns
 from sitebill.billing.models import PayApp, PayAppLine
-from sitebill.billing.selectors import figures_for_lines
+from sitebill.billing.selectors import StoredLine, figures_for_lines
 from sitebill.billing.services import pay_apps as pay_app_services
 from sitebill.billing.services.pay_apps import (
     LineChange,
@@ -578,7 +577,7 @@ def test_the_g703_rows_are_what_the_declared_fields_give_one_by_one(world):
 
 
 def test_the_line_columns_are_every_stored_column_of_a_pay_app_line():
-    assert LineColumns._fields == tuple(field.attname for field in PayAppLine._meta.concrete_fields)
+    assert StoredLine._fields == tuple(field.attname for field in PayAppLine._meta.concrete_fields)
 
 
 # Any coefficient at any exponent from 10^-12 to 10^12 (plain and scientific notation, trailing

@@ -25,6 +25,7 @@ from hypothesis import strategies as st
 from rest_framework.test import APIClient
 
 from sitebill.billing.models import PayApp, PayAppLine
+from sitebill.billing.selectors import StoredLine
 from sitebill.billing.services.pay_apps import (
     LineChange,
     LineReview,
@@ -36,7 +37,7 @@ from sitebill.billing.services.pay_apps import (
 from sitebill.contracts.models import SOVLine
 from sitebill.web import pay_app_grid
 from sitebill.web.forms_pay_app import amount_text, percent_text
-from sitebill.web.pay_app_grid import LineRow, amount_input, lines_to_show, money_cell
+from sitebill.web.pay_app_grid import amount_input, lines_to_show, money_cell
 from sitebill.web.templatetags.sitebill import money, percent
 from sitebill.web.views import pay_apps as views
 from tests import factories
@@ -501,16 +502,16 @@ def test_a_line_row_holds_the_columns_of_a_line_under_the_same_names(world):
     rows = lines_to_show(pay_app)
     # then each column is the model's, with the model's value
     attnames = {field.attname for field in PayAppLine._meta.concrete_fields}
-    assert set(LineRow._fields) <= attnames
+    assert set(StoredLine._fields) <= attnames
     for row, line in zip(rows, lines_of(pay_app), strict=True):
-        assert isinstance(row, LineRow)
+        assert isinstance(row, StoredLine)
         assert row.pk == line.pk
         assert row.is_change_order == line.is_change_order
-        for name in LineRow._fields:
+        for name in StoredLine._fields:
             assert getattr(row, name) == getattr(line, name), name
         model = row.as_model()
         assert isinstance(model, PayAppLine)
-        assert [getattr(model, name) for name in LineRow._fields] == list(row)
+        assert [getattr(model, name) for name in StoredLine._fields] == list(row)
 
 
 @pytest.mark.parametrize("role", ["admin", "contact"])

@@ -11,9 +11,9 @@ list), so a client can put the message next to what it sent.
 
 A pay app and a page of pay apps are read in a fixed number of queries, and the figures of a
 pay app are computed once per request (`selectors.figures_for_lines`): a read computes them
-from the lines read as columns (`LineColumns`, no model instances); a write of lines answers
-from the figures its service computed to check the edit. The one-line PATCH answers only what
-the edit changed (`LineEditOutput`), not the whole pay app.
+from the lines read as columns (`selectors.StoredLine`, no model instances); a write of lines
+answers from the figures its service computed to check the edit. The one-line PATCH answers
+only what the edit changed (`LineEditOutput`), not the whole pay app.
 """
 
 from __future__ import annotations
@@ -21,8 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from decimal import Decimal
-from typing import Any, NamedTuple, cast
+from typing import Any
 
 from django.db.models import Prefetch, QuerySet
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -74,7 +73,7 @@ from sitebill.billing.permissions import (
     pay_app_require_releaser,
     pay_app_require_role,
 )
-from sitebill.billing.selectors import Figures, figures_for_lines
+from sitebill.billing.selectors import Figures, figures_for_lines, stored_lines
 from sitebill.billing.services.invites import (
     invite_accept,
     invite_board,
@@ -187,60 +186,11 @@ def _pay_app_in_full(pay_app: PayApp) -> PayApp:
     )
 
 
-class LineColumns(NamedTuple):
-    """A pay app line as a read of the pay app needs it: every stored column of `PayAppLine`
-    (the same attribute names, and `pk` and `is_change_order`), without a model instance.
-
-    Reading 2,000 lines as model instances costs more than the arithmetic on them: a read
-    that only shows the figures takes the columns as tuples (`.values_list`) instead, and
-    `selectors.figures_for_lines` reads them as it reads lines (attributes only).
-    """
-
-    id: int
-    pay_app_id: int
-    position: int
-    sov_line_id: int | None
-    change_order_line_id: int | None
-    item_number: str
-    description: str
-    cost_code: str
-    scheduled_value: Decimal
-    is_new_change_order: bool
-    work_completed_previous: Decimal
-    work_completed_this_period: Decimal
-    materials_presently_stored: Decimal
-    retainage_work_percent: Decimal
-    retainage_stored_percent: Decimal
-    retainage_released_previous: Decimal
-    retainage_released_this_period: Decimal
-    previous_retainage_held: Decimal
-    unit_price: Decimal | None
-    quantity_this_period: Decimal | None
-    review_status: str
-    review_reason: str
-    claimed_work_this_period: Decimal | None
-    claimed_materials_presently_stored: Decimal | None
-
-    @property
-    def pk(self) -> int:
-        return self.id
-
-    @property
-    def is_change_order(self) -> bool:
-        return self.change_order_line_id is not None
-
-
 def _pay_app_figures(pay_app: PayApp) -> Figures:
     """The pay app `access_pay_app` allowed, reloaded with what its detail shows, and its
-    figures, computed from its lines read as `LineColumns`: two queries."""
+    figures, computed from its lines read as `StoredLine`s: two queries."""
     full = PayApp.objects.select_related(*_PAY_APP_IN_FULL).get(pk=pay_app.pk)
-    columns = (
-        PayAppLine.objects.filter(pay_app=full)
-        .order_by("position", "id")
-        .values_list(*LineColumns._fields)
-    )
-    lines = [LineColumns._make(row) for row in columns]
-    return figures_for_lines(full, cast(Sequence[PayAppLine], lines))
+    return figures_for_lines(full, stored_lines(full.pk))
 
 
 def _detail(

@@ -52,6 +52,7 @@ from sitebill.billing.permissions import (
 )
 from sitebill.billing.selectors import (
     Figures,
+    StoredLine,
     figures_for_lines,
     pay_app_preview,
 )
@@ -91,7 +92,6 @@ from sitebill.web.forms_pay_app import (
 from sitebill.web.pay_app_grid import (
     GridRenderer,
     GridView,
-    LineRow,
     ReviewState,
     escape,
     lines_to_show,
@@ -233,7 +233,7 @@ class PageState:
 
 
 def _load(request: HttpRequest, pay_app_id: int) -> tuple[PayApp, Role, list[PayAppLine]]:
-    """The pay app the user may see, their role, and its lines as `LineRow`s: the views only
+    """The pay app the user may see, their role, and its lines as `StoredLine`s: the views only
     read them (about half the cost of model instances); the services that change lines read
     their own, and a preview gets model instances of the lines it edits (`_editable`)."""
     pay_app = access_pay_app(request.user, pay_app_id)
@@ -339,13 +339,13 @@ def pay_app_detail(request: HttpRequest, pay_app_id: int) -> HttpResponse:
 
 
 def _editable(grid: LineGrid) -> list[PayAppLine]:
-    """The grid's lines (read to show, as `LineRow`s) with those its changes edit as model
+    """The grid's lines (read to show, as `StoredLine`s) with those its changes edit as model
     instances, which the preview applies the edits to (copies of them); no query. Sets and
     returns `grid.lines`."""
     changed = {int(change.line_id) for change in grid.changes}
     if changed:
         grid.lines = [
-            line.as_model() if isinstance(line, LineRow) and line.pk in changed else line
+            line.as_model() if isinstance(line, StoredLine) and line.pk in changed else line
             for line in grid.lines
         ]
     return grid.lines
