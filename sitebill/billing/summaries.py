@@ -15,8 +15,15 @@ compute the figures, a project whose rounding changed, a contract whose sliding 
 a pay app restored from a backup), `summaries()` computes the figures from the lines, in one
 query for all the stale pay apps of a page. A stale summary costs time, never a wrong figure.
 
-Nothing here is a source of truth: documents, the G702 of a pay app's page and API, payments,
-exports and upstream billing always compute from the lines.
+What is stored: the whole G702, the G703 totals and the ids of the overbilled lines. A one-line
+edit (`pay_app_lines_update(..., all_rows=False)`, the API's PATCH and the grid's save) reads
+only its lines and revises the stored figures by what those rows add now instead of what they
+added before (`calculations.revise_pay_app`, property-tested against computing the whole pay
+app); its answer's G702 and the new stored summary come from that revision. Every test ends by
+comparing each valid stored summary with a full computation (tests/conftest.py).
+
+Otherwise nothing here is a source of truth: documents, the G702 of a pay app's page and its
+GET, payments, exports and upstream billing always compute from the lines.
 """
 
 from __future__ import annotations
