@@ -74,7 +74,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from decimal import Decimal
+from decimal import Context, Decimal
 from enum import StrEnum
 from fractions import Fraction
 from typing import Final, Literal, NamedTuple, Protocol, cast
@@ -82,6 +82,7 @@ from typing import Final, Literal, NamedTuple, Protocol, cast
 from sitebill.core.money import (
     CENT,
     HUNDRED,
+    ROUND_TO_ODD,
     Rounding,
     as_rounding,
     divide,
@@ -89,6 +90,7 @@ from sitebill.core.money import (
     is_percent,
     multiply,
     percent_of,
+    rounding_context,
     to_decimal,
     to_money,
     to_percent,
@@ -114,6 +116,17 @@ RETAINAGE_LIMITS: Final[tuple[RetainageLimit, ...]] = (
 # --- Inputs and results -----------------------------------------------------------------------
 
 
+_AMOUNT_INPUTS: Final = (
+    "scheduled_value",
+    "work_completed_previous",
+    "work_completed_this_period",
+    "materials_presently_stored",
+    "retainage_released_previous",
+    "retainage_released_this_period",
+    "previous_retainage_held",
+)
+
+
 @dataclass(frozen=True, kw_only=True, slots=True)
 class LineInput:
     """The inputs of one G703 row, as stored on a pay app line.
@@ -137,18 +150,59 @@ class LineInput:
     change_order_number: str = ""
 
     def __post_init__(self) -> None:
-        for name in (
-            "scheduled_value",
-            "work_completed_previous",
-            "work_completed_this_period",
-            "materials_presently_stored",
-            "retainage_released_previous",
-            "retainage_released_this_period",
-            "previous_retainage_held",
-        ):
+        for name in _AMOUNT_INPUTS:
             _require_amount(name, getattr(self, name))
         _require_rate("retainage_work_percent", self.retainage_work_percent)
         _require_rate("retainage_stored_percent", self.retainage_stored_percent)
+        self._check_rules()
+
+    @classmethod
+    def from_columns(
+        cls,
+        *,
+        scheduled_value: Decimal,
+        work_completed_previous: Decimal,
+        work_completed_this_period: Decimal,
+        materials_presently_stored: Decimal,
+        retainage_work_percent: Decimal,
+        retainage_stored_percent: Decimal,
+        retainage_released_previous: Decimal,
+        retainage_released_this_period: Decimal,
+        previous_retainage_held: Decimal,
+        is_change_order: bool,
+        change_order_previous: bool,
+    ) -> LineInput:
+        """The inputs of a line as read back from its stored decimal columns, whose type is
+        the check `__init__` makes value by value: each is a finite Decimal of the column's
+        places (2 for an amount, 4 for a rate) and digits (under 10^12), as the database
+        driver returns it (`sitebill.core.rows` on SQLite, psycopg on PostgreSQL). Those
+        per-value checks are skipped (a third of the time of a 2,000-line G703); the rules
+        between values (rates 0 to 100, the sides of zero, stored materials) are still
+        checked. Anything else (a value typed or edited, a default) goes through `__init__`.
+        """
+        line = object.__new__(cls)
+        put = object.__setattr__
+        put(line, "scheduled_value", scheduled_value)
+        put(line, "work_completed_previous", work_completed_previous)
+        put(line, "work_completed_this_period", work_completed_this_period)
+        put(line, "materials_presently_stored", materials_presently_stored)
+        put(line, "retainage_work_percent", retainage_work_percent)
+        put(line, "retainage_stored_percent", retainage_stored_percent)
+        put(line, "retainage_released_previous", retainage_released_previous)
+        put(line, "retainage_released_this_period", retainage_released_this_period)
+        put(line, "previous_retainage_held", previous_retainage_held)
+        put(line, "is_change_order", is_change_order)
+        put(line, "change_order_previous", change_order_previous)
+        put(line, "change_order_number", "")
+        for name in ("retainage_work_percent", "retainage_stored_percent"):
+            rate = getattr(line, name)
+            if not 0 <= rate <= HUNDRED:
+                raise ValueError(f"{name} must be between 0 and 100, got {rate}")
+        line._check_rules()
+        return line
+
+    def _check_rules(self) -> None:
+        """The rules between the values (each value already checked on its own)."""
         scheduled = self.scheduled_value
         # Choice 1: D and D + E stay on C's side of zero, so carry-forward never flips a sign.
         if not _on_side_of(self.work_completed_previous, scheduled):
@@ -333,14 +387,6 @@ def percent_complete_of(
     return divide(amount * HUNDRED, scheduled_value, rounding)
 
 
-def _row_percent_complete(total: Decimal, scheduled_value: Decimal, rounding: Rounding) -> Decimal:
-    """`percent_complete_of` for a row: its amounts were checked as the row's inputs, and
-    `rounding` by the caller, so only the arithmetic is left (the hot path of every G703)."""
-    if scheduled_value.is_zero():
-        return ZERO
-    return divide(total * HUNDRED, scheduled_value, rounding)
-
-
 def work_this_period_from_percent(
     *,
     percent_complete: Decimal,
@@ -423,38 +469,67 @@ def start_next_line(previous: LineResult, *, move_stored_to_previous: bool) -> L
 
 def compute_line(line: LineInput, *, rounding: Rounding) -> LineResult:
     """One G703 row with the line's flat work and stored retainage rates (§5.1, §5.2)."""
-    rounding = as_rounding(rounding)
+    return _flat_row(line, rounding_context(rounding))
+
+
+def _flat_row(line: LineInput, context: Context) -> LineResult:
+    """`compute_line` with its rounding as a context (`compute_pay_app` makes it once)."""
     work_to_date = line.work_completed_previous + line.work_completed_this_period
-    return _row(
-        line,
-        gross_work=percent_of(work_to_date, line.retainage_work_percent, rounding),
-        gross_stored=percent_of(
-            line.materials_presently_stored, line.retainage_stored_percent, rounding
-        ),
-        rounding=rounding,
+    gross_work = _cents(
+        context.divide(context.multiply(work_to_date, line.retainage_work_percent), HUNDRED),
+        context,
     )
+    gross_stored = _cents(
+        context.divide(
+            context.multiply(line.materials_presently_stored, line.retainage_stored_percent),
+            HUNDRED,
+        ),
+        context,
+    )
+    return _row(line, gross_work=gross_work, gross_stored=gross_stored, context=context)
+
+
+def _cents(value: Decimal, context: Context) -> Decimal:
+    """`money.quantize` of a finite value of the row arithmetic, in the context's rounding."""
+    rounded = value.quantize(CENT, context=context)
+    return rounded.copy_abs() if rounded.is_zero() else rounded
 
 
 def _row(
-    line: LineInput, *, gross_work: Decimal, gross_stored: Decimal, rounding: Rounding
+    line: LineInput, *, gross_work: Decimal, gross_stored: Decimal, context: Context
 ) -> LineResult:
+    """The rest of a row once the retainage on work and on stored materials is known.
+
+    The hot path of every G703 (2,000 lines of a big pay app): the checks, clamps and the
+    percent complete (`percent_complete_of`) are written out here rather than called."""
     scheduled = line.scheduled_value
     work_to_date = line.work_completed_previous + line.work_completed_this_period
     total = work_to_date + line.materials_presently_stored
     released_previous = line.retainage_released_previous
     released_now = line.retainage_released_this_period
     holding_before_release = gross_work + gross_stored - released_previous
-    if not _between_zero_and(released_now, holding_before_release):
+    if holding_before_release >= 0:
+        release_fits = ZERO <= released_now <= holding_before_release
+    else:
+        release_fits = holding_before_release <= released_now <= ZERO
+    if not release_fits:
         raise ValueError(
             f"cannot release {released_now} of retainage this period: "
             f"the line holds {holding_before_release}"
         )
     released_to_date = released_previous + released_now
     # Choice 5: releases come off the work part first, the rest off the stored part.
-    released_from_work = _clamp_between_zero_and(released_to_date, gross_work)
+    if gross_work >= 0:
+        released_from_work = max(ZERO, min(released_to_date, gross_work))
+    else:
+        released_from_work = max(gross_work, min(released_to_date, ZERO))
     held_on_work = gross_work - released_from_work
     held_on_stored = gross_stored - (released_to_date - released_from_work)
     held = held_on_work + held_on_stored
+    if scheduled.is_zero():
+        percent_complete = ZERO
+    else:  # money.divide: round to odd at 60 digits, then once to the cent
+        percent_complete = _cents(ROUND_TO_ODD.divide(total * HUNDRED, scheduled), context)
     return LineResult(
         scheduled_value=scheduled,
         work_completed_previous=line.work_completed_previous,
@@ -462,7 +537,7 @@ def _row(
         materials_presently_stored=line.materials_presently_stored,
         work_completed_to_date=work_to_date,
         total_completed_and_stored=total,
-        percent_complete=_row_percent_complete(total, scheduled, rounding),
+        percent_complete=percent_complete,
         balance_to_finish=scheduled - total,
         retainage_work_percent=line.retainage_work_percent,
         retainage_stored_percent=line.retainage_stored_percent,
@@ -654,7 +729,8 @@ def compute_pay_app(
     if retainage_rules:
         results = _rows_with_sliding_scale(lines, retainage_rules, original_contract_sum, rounding)
     else:
-        results = [compute_line(line, rounding=rounding) for line in lines]
+        context = rounding_context(rounding)
+        results = [_flat_row(line, context) for line in lines]
     summary = _change_order_summary(lines, original_contract_sum)
 
     contract_sum_to_date = _sum(result.scheduled_value for result in results)
@@ -887,6 +963,7 @@ def _rows_with_sliding_scale(
         rounding=rounding,
     )
     results = []
+    context = rounding_context(rounding)
     for line, share in zip(
         lines, spread_proportionally(total=held, weights=totals_by_line), strict=True
     ):
@@ -898,7 +975,7 @@ def _rows_with_sliding_scale(
                 line.materials_presently_stored,
             ],
         )
-        results.append(_row(line, gross_work=on_work, gross_stored=on_stored, rounding=rounding))
+        results.append(_row(line, gross_work=on_work, gross_stored=on_stored, context=context))
     return results
 
 
@@ -925,14 +1002,6 @@ def _wrong_side(label: str, value: Decimal, scheduled_value: Decimal) -> str:
     if scheduled_value >= 0:
         return f"{label} {value} cannot be negative"
     return f"{label} {value} cannot be positive on a deductive line of {scheduled_value}"
-
-
-def _between_zero_and(value: Decimal, bound: Decimal) -> bool:
-    return min(ZERO, bound) <= value <= max(ZERO, bound)
-
-
-def _clamp_between_zero_and(value: Decimal, bound: Decimal) -> Decimal:
-    return max(min(ZERO, bound), min(value, max(ZERO, bound)))
 
 
 def _integer_ratio(weight: Decimal) -> tuple[int, int]:

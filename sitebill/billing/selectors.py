@@ -18,6 +18,7 @@ from sitebill.billing import calculations as calc
 from sitebill.billing.models import BillingPeriod, Invite, PayApp, PayAppLine
 from sitebill.contracts.models import Contract
 from sitebill.core.money import as_rounding
+from sitebill.core.rows import values_rows
 
 ZERO = Decimal("0.00")
 
@@ -101,15 +102,33 @@ class StoredLine(NamedTuple):
 def stored_lines(pay_app_id: int) -> list[PayAppLine]:
     """The pay app's lines in G703 order as `StoredLine`s, typed as the lines they stand for:
     read them, never save or change them. One query."""
-    rows = (
+    rows = values_rows(
         PayAppLine.objects.filter(pay_app_id=pay_app_id)
         .order_by("position", "id")
         .values_list(*StoredLine._fields)
     )
-    return cast(list[PayAppLine], [StoredLine._make(row) for row in rows])
+    return cast(list[PayAppLine], list(map(StoredLine._make, rows)))
 
 
 def line_input(line: PayAppLine) -> calc.LineInput:
+    """The arithmetic's inputs of a line. A `StoredLine` (read from the database, never
+    changed) comes with its columns' types, so `LineInput.from_columns` skips re-checking
+    them; a model instance may carry an edit and is checked value by value."""
+    if type(line) is StoredLine:
+        return calc.LineInput.from_columns(
+            scheduled_value=line.scheduled_value,
+            work_completed_previous=line.work_completed_previous,
+            work_completed_this_period=line.work_completed_this_period,
+            materials_presently_stored=line.materials_presently_stored,
+            retainage_work_percent=line.retainage_work_percent,
+            retainage_stored_percent=line.retainage_stored_percent,
+            retainage_released_previous=line.retainage_released_previous,
+            retainage_released_this_period=line.retainage_released_this_period,
+            previous_retainage_held=line.previous_retainage_held,
+            is_change_order=line.change_order_line_id is not None,
+            change_order_previous=line.change_order_line_id is not None
+            and not line.is_new_change_order,
+        )
     return calc.LineInput(
         scheduled_value=line.scheduled_value,
         work_completed_previous=line.work_completed_previous,

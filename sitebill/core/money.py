@@ -56,6 +56,13 @@ _EXACT: Final = Context(prec=_PRECISION, rounding=ROUND_HALF_EVEN, traps=_TRAPS)
 _ROUND_TO_ODD: Final = Context(prec=_PRECISION, rounding=ROUND_05UP, traps=_TRAPS)
 # Truncation, used only to ask whether a number has more places than allowed (never to round it).
 _TRUNCATE: Final = Context(prec=_PRECISION, rounding=ROUND_DOWN, traps=_TRAPS)
+# `rounding_context`: the working precision, rounding as the project does.
+_ROUNDING_CONTEXTS: Final[dict[str, Context]] = {
+    name: Context(prec=_PRECISION, rounding=mode, traps=_TRAPS)
+    for name, mode in _DECIMAL_ROUNDING.items()
+}
+#: The context of `divide`'s first step (60 digits, round to odd), for arithmetic's hot loops.
+ROUND_TO_ODD: Final = _ROUND_TO_ODD
 _ONE: Final = Decimal(1)
 _BASIS_POINT: Final = Decimal("0.0001")
 
@@ -67,6 +74,15 @@ def as_rounding(value: str) -> Rounding:
     if value == "half_even":
         return "half_even"
     raise ValueError(f"unknown rounding mode {value!r}: use 'half_up' or 'half_even'")
+
+
+def rounding_context(rounding: Rounding) -> Context:
+    """A context of the working precision that rounds as `quantize(_, rounding)` does, for the
+    arithmetic's hot loops (a G703 row): with it `value.quantize(CENT, context=...)`,
+    `context.multiply` and `context.divide` are `quantize`, an exact product and an exact
+    quotient by 100 without a Python call each. The caller keeps `quantize`'s other rules: a
+    finite value under 10^15, and a zero written without its sign (`copy_abs`)."""
+    return _ROUNDING_CONTEXTS[as_rounding(rounding)]
 
 
 def quantize(amount: Decimal, rounding: Rounding = "half_up") -> Decimal:

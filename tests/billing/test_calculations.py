@@ -680,6 +680,49 @@ def test_a_deductive_line_stays_at_or_below_zero(changes: dict[str, Decimal], me
         replace(deductive, **changes)
 
 
+def columns_of(value: LineInput) -> dict[str, object]:
+    """A line's values as `LineInput.from_columns` takes them (a stored line has no CO number)."""
+    return {
+        name: getattr(value, name)
+        for name in LineInput.__dataclass_fields__
+        if name != "change_order_number"
+    }
+
+
+def test_a_line_read_from_its_columns_is_the_same_line() -> None:
+    # given
+    stored = line("1000.00", previous="200.00", this_period="100.00", stored="50.00")
+    change_order = line("-500.00", this_period="-100.00", is_change_order=True)
+
+    # then
+    assert LineInput.from_columns(**columns_of(stored)) == stored  # type: ignore[arg-type]
+    assert LineInput.from_columns(**columns_of(change_order)) == change_order  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"retainage_work_percent": Decimal("100.0001")}, "between 0 and 100, got 100.0001"),
+        ({"retainage_stored_percent": Decimal("-5.0000")}, "between 0 and 100, got -5.0000"),
+        (
+            {"work_completed_this_period": Decimal("-300.01")},
+            r"\(D \+ E\) -0.01 cannot be negative",
+        ),
+        ({"materials_presently_stored": Decimal("-5.00")}, "must be zero or more"),
+        ({"change_order_previous": True}, "only a change order line"),
+    ],
+)
+def test_a_line_read_from_its_columns_still_keeps_the_rules_between_values(
+    changes: dict[str, object], message: str
+) -> None:
+    # given: a stored row someone changed behind the services' back
+    columns = {**columns_of(line("1000.00", previous="300.00")), **changes}
+
+    # then: the values' types are the columns', but the rules between them are checked
+    with pytest.raises(ValueError, match=message):
+        LineInput.from_columns(**columns)  # type: ignore[arg-type]
+
+
 # --- Overbilling ------------------------------------------------------------------------------
 
 

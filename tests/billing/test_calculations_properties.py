@@ -115,6 +115,17 @@ def line_inputs(
     )
 
 
+@given(st.data())
+def test_a_line_read_from_its_columns_is_the_line_that_was_stored(data: st.DataObject) -> None:
+    stored = data.draw(line_inputs(data.draw(st.sampled_from(["half_up", "half_even"]))))
+    columns = {
+        name: getattr(stored, name)
+        for name in LineInput.__dataclass_fields__
+        if name != "change_order_number"
+    }
+    assert LineInput.from_columns(**columns) == stored
+
+
 rule_amounts = money("0.00", "500000.00")
 contract_values = money("0.00", "100000.00")
 small_stored_amounts = money("0.00", "10000.00")

@@ -83,6 +83,7 @@ from sitebill.billing.services.invites import (
 from sitebill.billing.services.pay_apps import (
     LineChange,
     LineReview,
+    NoSuchLine,
     pay_app_create,
     pay_app_delete,
     pay_app_lines_update,
@@ -512,16 +513,17 @@ class PayAppLineDetail(Endpoint):
         pay_app_require_editor(request.user, pay_app)
         data = parse(LineUpdateInput, request)
         version = data.pop("version")
-        if not PayAppLine.objects.filter(pay_app=pay_app, pk=line_id).exists():
-            raise NotFound("Line not found.")
-        with _fields_named(_one_line):
-            result = pay_app_lines_update(
-                actor=request.user,
-                pay_app=pay_app,
-                version=version,
-                changes=[LineChange(line_id=line_id, **data)],
-                all_rows=False,  # the answer shows the edited row and the G702
-            )
+        try:
+            with _fields_named(_one_line):
+                result = pay_app_lines_update(
+                    actor=request.user,
+                    pay_app=pay_app,
+                    version=version,
+                    changes=[LineChange(line_id=line_id, **data)],
+                    all_rows=False,  # the answer shows the edited row and the G702
+                )
+        except NoSuchLine:
+            raise NotFound("Line not found.") from None
         if result.figures is None:  # pragma: no cover (the service always computes them)
             raise AssertionError("pay_app_lines_update returned no figures")
         answer = LineEditAnswer(figures=result.figures, line_ids=[line_id])

@@ -25,7 +25,7 @@ from functools import partial
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 
 from sitebill.accounts.access import Role, is_contact, require_role
@@ -276,6 +276,11 @@ class LineChange:
     quantity_this_period: Decimal | None = None
 
 
+class NoSuchLine(ValidationFailed):
+    """An edit named a line that is not on the pay app (a 400 naming it; the API's one-line
+    URL answers 404 instead)."""
+
+
 @dataclass
 class EditResult:
     pay_app: PayApp
@@ -296,9 +301,14 @@ _AMOUNT_FIELDS = (
 
 def _lock_for_edit(*, actor: Any, pay_app: PayApp, version: int | None) -> tuple[PayApp, Role]:
     """Lock the pay app row and check role, status, latest-ness and version."""
+    later = PayApp.objects.filter(
+        contract_id=OuterRef("contract_id"), number__gt=OuterRef("number")
+    )
+    # One query: the row (locked on PostgreSQL) and whether a later pay app exists.
     locked = (
         PayApp.objects.select_for_update()
         .select_related("contract", "contract__project", "billing_period")
+        .annotate(has_later=Exists(later))
         .get(pk=pay_app.pk)
     )
     role = require_role(actor, locked.contract, Role.CONTACT)
@@ -316,8 +326,7 @@ def _lock_for_edit(*, actor: Any, pay_app: PayApp, version: int | None) -> tuple
             "make your change again.",
             code="stale_version",
         )
-    latest = locked.contract.pay_apps.order_by("-number").values_list("pk", flat=True).first()
-    if latest != locked.pk:
+    if locked.has_later:
         raise Conflict("Only the latest pay app of a commitment can be edited.", code="not_latest")
     return locked, role
 
@@ -382,10 +391,12 @@ def pay_app_lines_update(
         errors: dict[str, list[str]] = {}
         audit: dict[str, tuple[Any, Any]] = {}
         touched: set[int] = set()
+        missing = False
         for change in changes:
             line = by_id.get(int(change.line_id))
             if line is None:
                 errors[f"lines.{change.line_id}"] = ["No such line on this pay app."]
+                missing = True
                 continue
             _apply_change(
                 change=change,
@@ -401,7 +412,9 @@ def pay_app_lines_update(
         for pk in touched:
             _check_row(by_id[pk], rounding=as_rounding(project.rounding), errors=errors)
         if errors:
-            raise ValidationFailed(_first_message(errors), fields=errors)
+            raise (NoSuchLine if missing else ValidationFailed)(
+                _first_message(errors), fields=errors
+            )
         if stored is not None:
             figures = _revised_figures(locked, stored, rows_before, [by_id[pk] for pk in touched])
         else:
@@ -420,13 +433,25 @@ def pay_app_lines_update(
             "retainage_released_this_period",
             "quantity_this_period",
         ]
-        PayAppLine.objects.bulk_update([by_id[pk] for pk in touched], update_fields)
+        _save_lines([by_id[pk] for pk in touched], update_fields)
         _bump(locked, figures=figures)
         if audit:
             record_event(
                 actor=actor, target=locked, action="lines_updated", project=project, changes=audit
             )
     return EditResult(pay_app=locked, warnings=figures.warnings, figures=figures)
+
+
+def _save_lines(lines: Sequence[PayAppLine], fields: Sequence[str]) -> None:
+    """Write `fields` of `lines`: a one-line edit with one plain UPDATE, more lines with one
+    `bulk_update` (a CASE per field; the same number of queries for 2 lines as for 2,000)."""
+    if len(lines) == 1:
+        (line,) = lines
+        PayAppLine.objects.filter(pk=line.pk).update(
+            **{name: getattr(line, name) for name in fields}
+        )
+    elif lines:
+        PayAppLine.objects.bulk_update(lines, fields)
 
 
 def _row_result(line: PayAppLine, rounding: str) -> calc.LineResult:

@@ -1,0 +1,124 @@
+"""`sitebill.core.rows.values_rows` gives exactly what Django's ORM gives, only faster on SQLite.
+
+The decimal columns are the point: SQLite hands back a float, and Django and `values_rows` each
+turn it into a Decimal their own way. The properties run the value through a real SQLite
+(a NUMERIC column, as Django declares a DecimalField there) and compare both conversions with
+the value that was written, digit for digit (str), for every amount and rate a column can hold.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.db import models
+from django.db.models.expressions import Col
+from hypothesis import given
+from hypothesis import strategies as st
+
+from sitebill.billing.models import PayAppLine
+from sitebill.billing.services.pay_apps import LineChange, pay_app_create, pay_app_lines_update
+from sitebill.core.fields import MoneyField, RateField
+from sitebill.core.rows import values_rows
+
+# Every value a MoneyField (14 digits, 2 places) or a RateField (7 digits, 4 places) can hold.
+amounts = st.decimals(
+    min_value=Decimal("-999999999999.99"), max_value=Decimal("999999999999.99"), places=2
+)
+rates = st.decimals(min_value=Decimal("-999.9999"), max_value=Decimal("999.9999"), places=4)
+
+
+def through_sqlite(value: Decimal) -> Any:
+    """What SQLite gives back for `value` written as Django writes it (text into NUMERIC)."""
+    database = sqlite3.connect(":memory:")
+    database.execute("CREATE TABLE t (v decimal)")
+    database.execute("INSERT INTO t VALUES (?)", [str(value)])
+    (stored,) = database.execute("SELECT v FROM t").fetchone()
+    database.close()
+    return stored
+
+
+def djangos(field: models.DecimalField[Any, Any], stored: Any) -> Decimal:
+    """Django's own SQLite converter for a column of `field`."""
+    from django.db.backends.sqlite3.operations import DatabaseOperations
+
+    column = Col("t", field)
+    convert = DatabaseOperations.get_decimalfield_converter(None, column)  # type: ignore[arg-type]
+    result: Decimal = convert(stored, column, None)
+    return result
+
+
+def ours(field: models.DecimalField[Any, Any], stored: Any) -> Decimal:
+    from sitebill.core.rows import _decimals
+
+    (result,) = _decimals(f".{field.decimal_places}f")([stored])
+    return result  # type: ignore[no-any-return]
+
+
+@given(amounts)
+def test_an_amount_read_back_from_sqlite_is_the_amount_written(amount: Decimal) -> None:
+    field = MoneyField()
+    stored = through_sqlite(amount)
+    assert str(ours(field, stored)) == str(djangos(field, stored)) == str(amount)
+
+
+@given(rates)
+def test_a_rate_read_back_from_sqlite_is_the_rate_written(rate: Decimal) -> None:
+    field = RateField()
+    stored = through_sqlite(rate)
+    assert str(ours(field, stored)) == str(djangos(field, stored)) == str(rate)
+
+
+@pytest.mark.parametrize("zero", [0, 0.0, -0.0])
+def test_a_zero_reads_as_django_reads_it(zero: float) -> None:
+    field = MoneyField()
+    assert str(ours(field, zero)) == str(djangos(field, zero))
+
+
+def _lines(pay_app_id: int) -> Any:
+    return (
+        PayAppLine.objects.filter(pay_app_id=pay_app_id)
+        .order_by("position", "id")
+        .values_list(
+            "id",
+            "description",
+            "scheduled_value",
+            "retainage_work_percent",
+            "is_new_change_order",
+            "unit_price",
+            "claimed_work_this_period",
+            "change_order_line_id",
+        )
+    )
+
+
+def test_a_pay_apps_lines_read_fast_are_the_lines_django_reads(world: Any) -> None:
+    # given: a pay app with nullable, boolean and decimal columns, some of them edited
+    pay_app = pay_app_create(
+        actor=world.admin, contract=world.commitment, billing_period=world.period
+    )
+    first = pay_app.lines.order_by("position").first()
+    assert first is not None
+    pay_app_lines_update(
+        actor=world.admin,
+        pay_app=pay_app,
+        version=pay_app.version,
+        changes=[LineChange(line_id=first.pk, work_completed_this_period=Decimal("1234.50"))],
+    )
+
+    # when
+    fast = values_rows(_lines(pay_app.pk))
+    django = list(_lines(pay_app.pk))
+
+    # then: the same values of the same types, digit for digit
+    assert len(fast) == len(django) > 1
+    assert [[(type(v), str(v)) for v in row] for row in fast] == [
+        [(type(v), str(v)) for v in row] for row in django
+    ]
+
+
+def test_no_rows_and_a_query_django_never_sends_read_as_empty(world: Any) -> None:
+    assert values_rows(_lines(-1)) == []
+    assert values_rows(PayAppLine.objects.filter(pk__in=[]).values_list("id")) == []
