@@ -226,9 +226,12 @@ class LineInput:
             raise ValueError("only a change order line has a change order number or approval month")
 
 
-@dataclass(frozen=True, kw_only=True, slots=True)
-class LineResult:
-    """One G703 row, every column worked out (the inputs are repeated for rendering)."""
+class LineResult(NamedTuple):
+    """One G703 row, every column worked out (the inputs are repeated for rendering).
+
+    Immutable like the other results, but a NamedTuple rather than a frozen dataclass: a big
+    pay app makes thousands of these per read, and a frozen dataclass of 25 fields takes about
+    three times as long to build (4.6 µs against 1.7 µs here). Build it with keywords."""
 
     scheduled_value: Decimal  # C
     work_completed_previous: Decimal  # D

@@ -23,8 +23,8 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-from django.db import connections
 from django.core.exceptions import EmptyResultSet
+from django.db import connections
 from django.db.models import DecimalField, QuerySet
 from django.db.models.expressions import Col
 

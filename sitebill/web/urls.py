@@ -221,6 +221,11 @@ urlpatterns = [
         name="pay_app_attachment_add",
     ),
     path(
+        "pay-apps/<int:pay_app_id>/history/<int:event_id>/",
+        pay_apps.pay_app_history_changes,
+        name="pay_app_history_changes",
+    ),
+    path(
         "pay-apps/<int:pay_app_id>/attachments/<int:attachment_id>/",
         pay_apps.pay_app_attachment,
         name="pay_app_attachment",

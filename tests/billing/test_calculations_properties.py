@@ -223,7 +223,8 @@ def test_g702_always_ties_to_the_g703(case: tuple[PayAppResult, list[LineInput]]
 def vars_of(value: object) -> list[Decimal]:
     return [
         getattr(value, name)
-        for name in value.__slots__  # type: ignore[attr-defined]
+        # a G702 and the totals are dataclasses (slots), a row a NamedTuple (_fields)
+        for name in getattr(value, "_fields", None) or value.__slots__  # type: ignore[attr-defined]
         # the rates have up to four places; every other Decimal is an amount or a percent complete
         if isinstance(getattr(value, name), Decimal) and not name.endswith("_percent")
     ]

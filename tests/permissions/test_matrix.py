@@ -18,6 +18,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from rest_framework.test import APIClient
 
+from sitebill.core.models import Event
 from tests.permissions.known_divergences import KNOWN_DIVERGENCES
 from tests.permissions.scene import ROLES, Scene, build_scene, snapshot
 
@@ -134,6 +135,7 @@ MATRIX: dict[str, dict[str, dict[str, str]]] = {
     "web:pay_app_details": {"POST": EDIT_PAY_APP},
     "web:pay_app_attachment_add": {"POST": EDIT_PAY_APP},
     "web:pay_app_attachment": {"GET": SEE_COMMITMENT},
+    "web:pay_app_history_changes": {"GET": SEE_COMMITMENT},
     "web:pay_app_attachment_delete": {"POST": EDIT_PAY_APP},
     "web:pay_app_payment_add": {"POST": ADMIN_ON_COMMITMENT},
     # --- Outbox
@@ -240,6 +242,9 @@ def _kwargs(name: str, pattern: Any, scene: Scene) -> dict[str, Any]:
         "change_order_id": scene.change_order.pk,
         "attachment_id": scene.attachment.pk,
         "message_id": scene.message.pk,
+        "event_id": Event.objects.filter(target_type="payapp", target_id=pay_app.pk)
+        .values_list("pk", flat=True)
+        .first(),
         "uidb64": "MQ",
     }
     if name == "web:password_reset_confirm":

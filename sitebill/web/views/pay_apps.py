@@ -191,22 +191,21 @@ def pay_app_new(request: HttpRequest, contract_id: int) -> HttpResponse:
 
 @dataclass
 class HistoryItem:
-    """One Event in words: the changes that matter first, the rest (`more`) folded away."""
+    """One Event in words: the changes that matter first; the rest (an edit's many cells, a
+    review's approvals) only counted here, drawn when someone opens them
+    (`pay_app_history_changes`: an edit of 2,000 lines would otherwise draw 2,000 items)."""
 
+    event_id: int
     when: dt.datetime
     who: str
     what: str
     changes: list[tuple[str, str, str]]
-    more: list[tuple[str, str, str]]
+    more_count: int
     reason: str
 
     @property
     def changes_html(self) -> SafeString:
         return _change_items(self.changes)
-
-    @property
-    def more_html(self) -> SafeString:
-        return _change_items(self.more)
 
 
 def _change_items(changes: list[tuple[str, str, str]]) -> SafeString:
@@ -612,34 +611,43 @@ _LINE_KEY = re.compile(r"line (?P<item>.+) (?P<field>[a-z_]+)")
 
 
 def _history(pay_app: PayApp) -> list[HistoryItem]:
-    """The pay app's Events, oldest first, in words."""
+    """The pay app's Events, oldest first, in words (the folded changes counted, not drawn)."""
     events = Event.objects.filter(target_type="payapp", target_id=pay_app.pk).select_related(
         "actor"
     )
     items = []
     for event in events.order_by("created_at", "id"):
-        main: list[tuple[str, str, str]] = []
-        more: list[tuple[str, str, str]] = []
-        for key, old, new in event.change_list:
-            words = _change_in_words(key, old, new)
-            # A review's approvals and an edit's many cells are detail; status, money due and
-            # rejections (with their reasons) are what a reader looks for.
-            detail = key.startswith("line ") and not str(new or "").startswith("rejected")
-            (more if detail else main).append(words)
-        if len(main) + len(more) <= HISTORY_SHOWN:
-            main, more = [*main, *more], []
+        main, more = _split_changes(event)
         main.sort(key=lambda change: change[0] != "Status")
         items.append(
             HistoryItem(
+                event_id=event.pk,
                 when=event.created_at,
                 who=event.actor.display_name if event.actor else "sitebill",
                 what=_ACTIONS.get(event.action, event.action.replace("_", " ").capitalize()),
-                changes=main,
-                more=more,
+                changes=[_change_in_words(*change) for change in main],
+                more_count=len(more),
                 reason=event.reason,
             )
         )
     return items
+
+
+Change = tuple[str, Any, Any]
+
+
+def _split_changes(event: Event) -> tuple[list[Change], list[Change]]:
+    """An Event's changes as (shown, folded): a review's approvals and an edit's many cells
+    are detail; status, money due and rejections (with their reasons) are what a reader
+    looks for. Up to `HISTORY_SHOWN` changes are all shown."""
+    main: list[Change] = []
+    more: list[Change] = []
+    for key, old, new in event.change_list:
+        detail = key.startswith("line ") and not str(new or "").startswith("rejected")
+        (more if detail else main).append((key, old, new))
+    if len(main) + len(more) <= HISTORY_SHOWN:
+        return [*main, *more], []
+    return main, more
 
 
 def _change_in_words(key: str, old: Any, new: Any) -> tuple[str, str, str]:
@@ -983,6 +991,38 @@ def pay_app_attachment(
     )
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+@require_GET
+@login_required
+@access_errors
+def pay_app_history_changes(request: HttpRequest, pay_app_id: int, event_id: int) -> HttpResponse:
+    """The folded changes of one history entry: the `<li>` items for the page's htmx (opening
+    "N line changes"), or a page of their own when the link is followed without it."""
+    pay_app = access_pay_app(request.user, pay_app_id)
+    event = (
+        Event.objects.filter(pk=event_id, target_type="payapp", target_id=pay_app.pk)
+        .select_related("actor")
+        .first()
+    )
+    if event is None:
+        raise NotFound("No such entry in this pay app's history.")
+    _, more = _split_changes(event)
+    items = _change_items([_change_in_words(*change) for change in more])
+    if getattr(request, "htmx", False):  # django-htmx: an htmx request
+        return HttpResponse(items)
+    return render(
+        request,
+        "web/pay_apps/history_changes.html",
+        {
+            "pay_app": pay_app,
+            "what": _ACTIONS.get(event.action, event.action.replace("_", " ").capitalize()),
+            "who": event.actor.display_name if event.actor else "sitebill",
+            "when": event.created_at,
+            "items": items,
+            "count": len(more),
+        },
+    )
 
 
 @require_POST
