@@ -33,7 +33,7 @@ from hypothesis import strategies as st
 from rest_framework import serializers
 
 from sitebill.accounts.models import Company, User
-from sitebill.api.fields import _format_rate, money_text, rate_text
+from sitebill.api.fields import _format_rate, money_text, money_texts, rate_text, rate_texts
 from sitebill.api.serializers import billing as billing_serializers
 from sitebill.api.serializers.billing import G702Output, PayAppLineOutput, g703_rows
 from sitebill.api.views import billing as billing_views
@@ -614,6 +614,22 @@ def test_the_fast_formatters_write_what_the_reference_formatting_writes(value):
                 fast(value)
         else:
             assert fast(value) == expected
+
+
+@given(values=st.lists(DECIMALS, max_size=12))
+def test_a_column_formatted_at_once_is_each_value_formatted_alone(values):
+    # each value must be one the formatters take (the column of a G703 always is)
+    def formats(value: Decimal) -> bool:
+        try:
+            money_text(value), rate_text(value)
+        except (ValueError, ArithmeticError):
+            return False
+        return True
+
+    column = [value for value in values if formats(value)]
+    column += column[::-1]  # the same values again, negative zeros after zeros and before
+    assert money_texts(column) == [money_text(value) for value in column]
+    assert rate_texts(column) == [rate_text(value) for value in column]
 
 
 # --- The figures, once per request ---------------------------------------------------------------

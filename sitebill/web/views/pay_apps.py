@@ -642,9 +642,12 @@ def _split_changes(event: Event) -> tuple[list[Change], list[Change]]:
     looks for. Up to `HISTORY_SHOWN` changes are all shown."""
     main: list[Change] = []
     more: list[Change] = []
-    for key, old, new in event.change_list:
-        detail = key.startswith("line ") and not str(new or "").startswith("rejected")
-        (more if detail else main).append((key, old, new))
+    for change in event.change_list:
+        key, _, new = change
+        if key.startswith("line ") and not (isinstance(new, str) and new.startswith("rejected")):
+            more.append(change)
+        else:
+            main.append(change)
     if len(main) + len(more) <= HISTORY_SHOWN:
         return [*main, *more], []
     return main, more
