@@ -110,6 +110,21 @@ def stored_lines(pay_app_id: int) -> list[PayAppLine]:
     return cast(list[PayAppLine], list(map(StoredLine._make, rows)))
 
 
+def stored_lines_of(pay_app_ids: Iterable[int]) -> dict[int, list[PayAppLine]]:
+    """The lines of each of the pay apps in G703 order as `StoredLine`s (see `stored_lines`),
+    by pay app id (an empty list for a pay app without lines). One query."""
+    ids = list(pay_app_ids)
+    by_pay_app: dict[int, list[PayAppLine]] = {pk: [] for pk in ids}
+    rows = values_rows(
+        PayAppLine.objects.filter(pay_app_id__in=ids)
+        .order_by("pay_app_id", "position", "id")
+        .values_list(*StoredLine._fields)
+    )
+    for line in map(StoredLine._make, rows):
+        by_pay_app[line.pay_app_id].append(cast(PayAppLine, line))
+    return by_pay_app
+
+
 def line_input(line: PayAppLine) -> calc.LineInput:
     """The arithmetic's inputs of a line. A `StoredLine` (read from the database, never
     changed) comes with its columns' types, so `LineInput.from_columns` skips re-checking

@@ -134,7 +134,7 @@ def _pay_app(pay_app: PayApp) -> dict[str, Any]:
                         else None
                     ),
                 },
-                "g703": dataclasses.asdict(row.result),
+                "g703": row.result._asdict(),
             }
         )
     # `summary` is a cache of the G702 (sitebill/billing/summaries.py), not backed up: a restored
