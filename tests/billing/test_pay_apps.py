@@ -9,7 +9,7 @@ import pytest
 from django.core import mail
 
 from sitebill.billing.models import Invite, PayApp, PayAppLine
-from sitebill.billing.selectors import pay_app_figures
+from sitebill.billing.selectors import pay_app_figures, pay_app_with_lines
 from sitebill.billing.services.pay_apps import (
     LineChange,
     LineReview,
@@ -406,6 +406,77 @@ def test_an_admin_releases_retainage_spread_over_the_lines(world):
     ]
     assert figures.g702.total_retainage == D("750.00")
     assert figures.g702.current_payment_due == D("750.00")
+
+
+def test_a_release_over_a_deductive_change_order_takes_its_share_of_the_credit(world):
+    # given an approved pay app holding 1,000.00 + 500.00 on work and -50.00 on a deductive
+    # change order line (a credit of 500.00 billed in full)
+    deductive = factories.ChangeOrderLineFactory(
+        change_order=factories.ChangeOrderFactory(contract=world.commitment),
+        item_number="CO1-2",
+        amount=D("-500.00"),
+    )
+    first = pay_app_create(
+        actor=world.admin, contract=world.commitment, billing_period=world.period
+    )
+    bill(world, first, world.admin, ["10000.00", "5000.00", "0.00", "-500.00"])
+    first.refresh_from_db()
+    assert lines_of(first)[3].change_order_line_id == deductive.pk
+    pay_app_submit(actor=world.admin, pay_app=first)
+    approve(world, first)
+    period2 = next_period(world)
+    second = pay_app_create(actor=world.admin, contract=world.commitment, billing_period=period2)
+
+    # when half of the 1,450.00 held is released
+    pay_app_release_retainage(
+        actor=world.admin, pay_app=second, version=second.version, percent=D("50")
+    )
+
+    # then each line gives up half its holding, the credit too, and the release ties out
+    second.refresh_from_db()
+    figures = pay_app_figures(second)
+    assert [row.line.retainage_released_this_period for row in figures.rows] == [
+        D("500.00"),
+        D("250.00"),
+        D("0.00"),
+        D("-25.00"),
+    ]
+    assert figures.g702.total_retainage == D("725.00")
+
+    # and the final release leaves nothing held on any line
+    second.refresh_from_db()
+    pay_app_release_retainage(
+        actor=world.admin, pay_app=second, version=second.version, amount=D("1450.00")
+    )
+    figures = pay_app_figures(pay_app_with_lines(second.pk))
+    assert [row.result.retainage_held for row in figures.rows] == [D("0.00")] * 4
+    assert figures.g702.total_retainage == D("0.00")
+
+
+def test_a_negative_release_on_a_line_holding_retainage_is_refused_by_name(world):
+    # given a Draft with 1,000.00 held on line 1
+    pay_app = pay_app_create(
+        actor=world.admin, contract=world.commitment, billing_period=world.period
+    )
+    bill(world, pay_app, world.admin, ["10000.00"])
+    pay_app.refresh_from_db()
+    line = lines_of(pay_app)[0]
+
+    # when an Admin types a negative release there, then
+    with pytest.raises(ValidationFailed) as refused:
+        pay_app_lines_update(
+            actor=world.admin,
+            pay_app=pay_app,
+            version=pay_app.version,
+            changes=[LineChange(line_id=line.pk, retainage_released_this_period=D("-1.00"))],
+        )
+    assert refused.value.fields == {
+        f"lines.{line.pk}.retainage_released_this_period": [
+            "Line 1: cannot release -1.00 of retainage this period: the line holds 1000.00."
+        ]
+    }
+    line.refresh_from_db()
+    assert line.retainage_released_this_period == D("0.00")
 
 
 def test_a_correction_needs_a_reason_and_is_recorded(world):

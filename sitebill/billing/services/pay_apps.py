@@ -607,9 +607,10 @@ def _apply_change(
                 "retainage is released by an Admin, or billed on a 'Work, Materials & "
                 "Retainage' or 'Retainage Release' invoice.",
             )
-        elif change.retainage_released_this_period < 0:
-            fail("retainage_released_this_period", "a release cannot be negative.")
         else:
+            # The row check decides the range: from 0 to what the line holds, so a negative
+            # release only on a line holding negative retainage (a deductive change order),
+            # where releasing a share of the total takes a share of that credit too.
             set_value("retainage_released_this_period", change.retainage_released_this_period)
 
 
