@@ -104,11 +104,15 @@ def invite_board(
         .values_list("change_order__contract_id", "t")
     ):
         values[cid] += total or Decimal("0.00")
-    latest: dict[int, PayApp] = {}
-    for pay_app in PayApp.objects.filter(contract_id__in=ids).order_by("contract_id", "number"):
-        latest[pay_app.contract_id] = pay_app
+    # The latest pay app of each commitment: ids only (a commitment billed monthly for years
+    # has dozens of pay apps, each with its stored summary).
+    latest: dict[int, int] = dict(
+        PayApp.objects.filter(contract_id__in=ids)
+        .order_by("contract_id", "number")
+        .values_list("contract_id", "pk")
+    )
     billed: dict[int, Decimal] = dict(
-        PayAppLine.objects.filter(pay_app__in=[p.pk for p in latest.values()])
+        PayAppLine.objects.filter(pay_app__in=list(latest.values()))
         .values("pay_app__contract_id")
         .annotate(
             g=Sum("work_completed_previous")
@@ -128,7 +132,9 @@ def invite_board(
     period_pay_apps = (
         {
             p.contract_id: p
-            for p in PayApp.objects.filter(billing_period=period, contract_id__in=ids)
+            for p in PayApp.objects.filter(billing_period=period, contract_id__in=ids).defer(
+                "summary"
+            )
         }
         if period
         else {}
