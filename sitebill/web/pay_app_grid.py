@@ -148,6 +148,9 @@ class ReviewState:
     fresh: bool = False  # Under Review: a new round starts blank
 
 
+#: The review column of a grid drawn from the lines alone (nothing posted, no errors).
+_NO_REVIEW = ReviewState(data=None)
+
 #: The grid's inputs: (field, label, entry kind, narrow percent-sized input).
 _INPUTS = {
     "work_completed_this_period": ("work completed this period", "amount", False),
@@ -433,7 +436,7 @@ class GridRenderer:
         return "".join(parts)
 
     def _review_cell(self, line: PayAppLine, name_text: str) -> str:
-        review = self.review or ReviewState(data=None)
+        review = self.review or _NO_REVIEW
         pk = line.pk
         if review.data is not None:
             decision = str(review.data.get(f"review-{pk}-status", ""))
@@ -443,14 +446,18 @@ class GridRenderer:
             status = line.review_status
             decision = status if status != _NO_ACTION and not review.fresh else ""
             reason = "" if review.fresh else line.review_reason
-        messages = [
-            *review.errors.get(f"lines.{pk}.status", []),
-            *review.errors.get(f"lines.{pk}.reason", []),
-        ]
+        messages = (
+            [
+                *review.errors.get(f"lines.{pk}.status", []),
+                *review.errors.get(f"lines.{pk}.reason", []),
+            ]
+            if review.errors
+            else []
+        )
         approved = " checked" if decision == "approved" else ""
         rejected = " checked" if decision == "rejected" else ""
         invalid = ' aria-invalid="true"' if messages else ""
-        errors = "".join(f'<span class="cell-error">{escape(m)}</span>' for m in messages)
+        errors = "".join([f'<span class="cell-error">{escape(m)}</span>' for m in messages])
         return (
             '<td class="g703__review"><fieldset class="review-choice">'
             f'<legend class="visually-hidden">{name_text}: review</legend>'
