@@ -129,22 +129,8 @@ def line_input(line: PayAppLine) -> calc.LineInput:
     """The arithmetic's inputs of a line. A `StoredLine` (read from the database, never
     changed) comes with its columns' types, so `LineInput.from_columns` skips re-checking
     them; a model instance may carry an edit and is checked value by value."""
-    if type(line) is StoredLine:
-        return calc.LineInput.from_columns(
-            scheduled_value=line.scheduled_value,
-            work_completed_previous=line.work_completed_previous,
-            work_completed_this_period=line.work_completed_this_period,
-            materials_presently_stored=line.materials_presently_stored,
-            retainage_work_percent=line.retainage_work_percent,
-            retainage_stored_percent=line.retainage_stored_percent,
-            retainage_released_previous=line.retainage_released_previous,
-            retainage_released_this_period=line.retainage_released_this_period,
-            previous_retainage_held=line.previous_retainage_held,
-            is_change_order=line.change_order_line_id is not None,
-            change_order_previous=line.change_order_line_id is not None
-            and not line.is_new_change_order,
-        )
-    return calc.LineInput(
+    make = calc.LineInput.from_columns if type(line) is StoredLine else calc.LineInput
+    return make(
         scheduled_value=line.scheduled_value,
         work_completed_previous=line.work_completed_previous,
         work_completed_this_period=line.work_completed_this_period,

@@ -381,17 +381,22 @@ def test_a_contact_cannot_change_retainage_rates(world):
     assert line.retainage_work_percent == D("10")
 
 
-def test_an_admin_releases_retainage_spread_over_the_lines(world):
-    # given an approved pay app holding 1,000.00 + 500.00
+def after_an_approved_pay_app(world, amounts):
+    """Pay app #2 (a Draft in period 2) after pay app #1 billed `amounts` and was approved."""
     first = pay_app_create(
         actor=world.admin, contract=world.commitment, billing_period=world.period
     )
-    bill(world, first, world.admin, ["10000.00", "5000.00", "0.00"])
+    bill(world, first, world.admin, amounts)
     first.refresh_from_db()
     pay_app_submit(actor=world.admin, pay_app=first)
     approve(world, first)
     period2 = next_period(world)
-    second = pay_app_create(actor=world.admin, contract=world.commitment, billing_period=period2)
+    return pay_app_create(actor=world.admin, contract=world.commitment, billing_period=period2)
+
+
+def test_an_admin_releases_retainage_spread_over_the_lines(world):
+    # given an approved pay app holding 1,000.00 + 500.00
+    second = after_an_approved_pay_app(world, ["10000.00", "5000.00", "0.00"])
     # when half is released
     pay_app_release_retainage(
         actor=world.admin, pay_app=second, version=second.version, percent=D("50")
@@ -416,16 +421,8 @@ def test_a_release_over_a_deductive_change_order_takes_its_share_of_the_credit(w
         item_number="CO1-2",
         amount=D("-500.00"),
     )
-    first = pay_app_create(
-        actor=world.admin, contract=world.commitment, billing_period=world.period
-    )
-    bill(world, first, world.admin, ["10000.00", "5000.00", "0.00", "-500.00"])
-    first.refresh_from_db()
-    assert lines_of(first)[3].change_order_line_id == deductive.pk
-    pay_app_submit(actor=world.admin, pay_app=first)
-    approve(world, first)
-    period2 = next_period(world)
-    second = pay_app_create(actor=world.admin, contract=world.commitment, billing_period=period2)
+    second = after_an_approved_pay_app(world, ["10000.00", "5000.00", "0.00", "-500.00"])
+    assert lines_of(second)[3].change_order_line_id == deductive.pk
 
     # when half of the 1,450.00 held is released
     pay_app_release_retainage(
