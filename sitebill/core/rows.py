@@ -27,6 +27,7 @@ from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import DecimalField, QuerySet
 from django.db.models.expressions import Col
+from django.db.models.query import ValuesListIterable
 
 #: The most digits a float read back from SQLite carries exactly (Django's own assumption).
 SQLITE_DIGITS = 15
@@ -35,6 +36,8 @@ SQLITE_DIGITS = 15
 def values_rows(queryset: QuerySet[Any, Any]) -> list[tuple[Any, ...]]:
     """The rows of a `values_list(...)` queryset (not flat, not named) as tuples, exactly as
     `list(queryset)` would give them, faster on SQLite."""
+    if queryset._iterable_class is not ValuesListIterable:
+        raise TypeError("values_rows reads a values_list(...) queryset (not flat, not named)")
     connection = connections[queryset.db]
     if connection.vendor != "sqlite":
         return list(queryset)
@@ -49,7 +52,8 @@ def values_rows(queryset: QuerySet[Any, Any]) -> list[tuple[Any, ...]]:
         rows = cursor.fetchall()
     if not rows:
         return []
-    values = [list(column) for column in zip(*rows, strict=True)]
+    # Only the selected columns: a distinct() ordered by another field selects that one too.
+    values = [list(column) for column in zip(*rows, strict=True)][: compiler.col_count]
     for position, expression in enumerate(columns):
         convert = _column_converter(expression, compiler, connection)
         if convert is not None:
@@ -69,26 +73,43 @@ def _column_converter(
         and field.max_digits <= SQLITE_DIGITS
         and not expression.get_db_converters(connection)
     ):
-        return _decimals(f".{field.decimal_places}f")
+        return _decimals(field.decimal_places, _djangos(expression, compiler, connection))
     converters = compiler.get_converters([expression])
-    if not converters:
-        return None
-    ((functions, _),) = converters.values()
+    return _djangos(expression, compiler, connection) if converters else None
 
-    def django_converters(column: list[Any]) -> list[Any]:
+
+def _djangos(expression: Any, compiler: Any, connection: Any) -> Callable[[list[Any]], list[Any]]:
+    """Django's own converters of the column, value by value."""
+    converters = compiler.get_converters([expression])
+    functions = [function for convs, _ in converters.values() for function in convs]
+
+    def convert(column: list[Any]) -> list[Any]:
         for function in functions:
             column = [function(value, expression, connection) for value in column]
         return column
 
-    return django_converters
+    return convert
 
 
-def _decimals(places: str) -> Callable[[list[Any]], list[Any]]:
-    text = f"{{:{places}}}".format
+def _decimals(
+    places: int, djangos: Callable[[list[Any]], list[Any]]
+) -> Callable[[list[Any]], list[Any]]:
+    text = f"{{:.{places}f}}".format
+    below = 10 ** (SQLITE_DIGITS - places)  # every value below has at most 15 digits
 
     def convert(column: list[Any]) -> list[Any]:
-        if None not in column:  # a NOT NULL column: the whole loop runs in C
-            return list(map(Decimal, map(text, column)))
-        return [None if value is None else Decimal(text(value)) for value in column]
+        present = [value for value in column if value is not None]
+        texts = list(map(text, present))
+        # Each value must be the float of its text (a decimal of the column's places) and
+        # within the 15 digits a float holds: a value written with more places or digits than
+        # the column allows (SQLite does not refuse it) is read by Django's own converter.
+        if not all(map(float.__eq__, map(float, texts), present)) or (
+            present and max(map(abs, present)) >= below
+        ):
+            return djangos(column)
+        numbers = iter(map(Decimal, texts))
+        if len(present) == len(column):  # a NOT NULL column: the loops above run in C
+            return list(numbers)
+        return [None if value is None else next(numbers) for value in column]
 
     return convert

@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from django.db import models
+from django.db import connection, models
 from django.db.models.expressions import Col
 from hypothesis import given
 from hypothesis import strategies as st
@@ -42,7 +42,7 @@ def through_sqlite(value: Decimal) -> Any:
 
 def djangos(field: models.DecimalField[Any, Any], stored: Any) -> Decimal:
     """Django's own SQLite converter for a column of `field`."""
-    from django.db.backends.sqlite3.operations import DatabaseOperations
+    from django.db.backends.sqlite3.base import DatabaseOperations  # base first: no import cycle
 
     column = Col("t", field)
     convert = DatabaseOperations.get_decimalfield_converter(None, column)  # type: ignore[arg-type]
@@ -51,9 +51,15 @@ def djangos(field: models.DecimalField[Any, Any], stored: Any) -> Decimal:
 
 
 def ours(field: models.DecimalField[Any, Any], stored: Any) -> Decimal:
+    """`values_rows`' own conversion, which must not hand a value of the column's range to
+    Django's converter (its fallback)."""
     from sitebill.core.rows import _decimals
 
-    (result,) = _decimals(f".{field.decimal_places}f")([stored])
+    def fallback(column: list[Any]) -> list[Any]:
+        raise AssertionError(f"{column} fell back to Django's converter")
+
+    assert field.decimal_places is not None
+    (result,) = _decimals(field.decimal_places, fallback)([stored])
     return result  # type: ignore[no-any-return]
 
 
@@ -122,3 +128,43 @@ def test_a_pay_apps_lines_read_fast_are_the_lines_django_reads(world: Any) -> No
 def test_no_rows_and_a_query_django_never_sends_read_as_empty(world: Any) -> None:
     assert values_rows(_lines(-1)) == []
     assert values_rows(PayAppLine.objects.filter(pk__in=[]).values_list("id")) == []
+
+
+def test_a_value_written_with_more_places_than_its_column_reads_as_django_reads_it(world):
+    # given a unit price of five places written behind the ORM (SQLite keeps what it is given;
+    # a restore writes raw rows): 1.01555 is the float 1.015549999...
+    pay_app = pay_app_create(
+        actor=world.admin, contract=world.commitment, billing_period=world.period
+    )
+    first = pay_app.lines.order_by("position").first()
+    assert first is not None
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {PayAppLine._meta.db_table} SET unit_price = 1.01555 WHERE id = %s",
+            [first.pk],
+        )
+    query = PayAppLine.objects.filter(pk=first.pk).values_list("unit_price")
+
+    # then both read it the same way (Django: 15 digits, then half-even to 4 places)
+    assert [str(v) for (v,) in values_rows(query)] == [str(v) for (v,) in query]
+
+
+def test_only_the_selected_columns_come_back_from_a_distinct_query(world):
+    pay_app_create(actor=world.admin, contract=world.commitment, billing_period=world.period)
+    query = PayAppLine.objects.distinct().order_by("position").values_list("id")
+    assert values_rows(query) == list(query)
+    assert {len(row) for row in values_rows(query)} == {1}
+
+
+@pytest.mark.parametrize(
+    "shape",
+    [
+        lambda q: q.values_list("id", flat=True),
+        lambda q: q.values_list("id", named=True),
+        lambda q: q.values("id"),
+        lambda q: q,
+    ],
+)
+def test_only_a_plain_values_list_is_read(world, shape):
+    with pytest.raises(TypeError, match="values_list"):
+        values_rows(shape(PayAppLine.objects.all()))

@@ -7,9 +7,15 @@ from typing import Any
 
 from django.test import Client
 
-from sitebill.billing.services.pay_apps import pay_app_create
+from sitebill.billing.models import PayApp
+from sitebill.billing.services.pay_apps import (
+    LineReview,
+    pay_app_create,
+    pay_app_review,
+    pay_app_submit,
+)
 from sitebill.core.models import Event
-from tests.web.test_pay_app_grid_speed import TRICKY, big_pay_app, logged_in
+from tests.web.test_pay_app_grid_speed import TRICKY, big_pay_app, lines_of, logged_in
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
@@ -40,6 +46,7 @@ def test_an_edit_of_many_lines_is_counted_on_the_page_and_drawn_when_opened(worl
 
     # then every change comes, in words, escaped, and nothing else
     assert items.status_code == 200
+    assert "HX-Request" in items["Vary"]  # the page's fragment and the page are cached apart
     html = items.content.decode()
     assert html.count("<li>") == changed
     assert "<li>Line 2: E work this period: $0.00 → $1,003.72</li>" in html
@@ -94,3 +101,31 @@ def test_an_entry_of_another_pay_app_is_not_found_through_this_one(world):
     assert through_mine.status_code == 404
     assert directly.status_code == 404
     assert TRICKY not in through_mine.content.decode() + directly.content.decode()
+
+
+def test_a_review_entry_shows_the_status_before_the_rejected_lines(world):
+    # given a review that rejects two lines and sends the pay app back (the lines are
+    # recorded before the status)
+    pay_app = big_pay_app(world, lines=8)
+    pay_app_submit(actor=world.contact, pay_app=pay_app)
+    second, third = lines_of(pay_app)[1:3]
+    pay_app.refresh_from_db()
+    pay_app_review(
+        actor=world.admin,
+        pay_app=pay_app,
+        version=pay_app.version,
+        status=PayApp.Status.REVISE_AND_RESUBMIT,
+        lines=[
+            LineReview(line_id=second.pk, status="rejected", reason="Not in place."),
+            LineReview(line_id=third.pk, status="rejected", reason="Not in place."),
+        ],
+    )
+
+    # when the page is opened
+    page = logged_in(world.admin).get(f"/pay-apps/{pay_app.pk}/").content.decode()
+
+    # then the Reviewed entry lists its status change first
+    entry = page.split("<strong>Reviewed</strong>")[1].split("</li>\n")[0]
+    items = entry.split("<li>")[1:]
+    assert items[0].startswith("Status: Under Review → Revise &amp; Resubmit")
+    assert items[1].startswith("Line 2: review: No action → Rejected: Not in place.")

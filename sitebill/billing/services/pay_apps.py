@@ -25,7 +25,7 @@ from functools import partial
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, F, OuterRef
+from django.db.models import F
 from django.utils import timezone
 
 from sitebill.accounts.access import Role, is_contact, require_role
@@ -301,14 +301,9 @@ _AMOUNT_FIELDS = (
 
 def _lock_for_edit(*, actor: Any, pay_app: PayApp, version: int | None) -> tuple[PayApp, Role]:
     """Lock the pay app row and check role, status, latest-ness and version."""
-    later = PayApp.objects.filter(
-        contract_id=OuterRef("contract_id"), number__gt=OuterRef("number")
-    )
-    # One query: the row (locked on PostgreSQL) and whether a later pay app exists.
     locked = (
         PayApp.objects.select_for_update()
         .select_related("contract", "contract__project", "billing_period")
-        .annotate(has_later=Exists(later))
         .get(pk=pay_app.pk)
     )
     role = require_role(actor, locked.contract, Role.CONTACT)
@@ -326,7 +321,10 @@ def _lock_for_edit(*, actor: Any, pay_app: PayApp, version: int | None) -> tuple
             "make your change again.",
             code="stale_version",
         )
-    if locked.has_later:
+    # Asked after the lock, in a query of its own: on PostgreSQL a subquery of the locking
+    # query would see the snapshot from before it waited, and miss a pay app created meanwhile.
+    later = PayApp.objects.filter(contract_id=locked.contract_id, number__gt=locked.number)
+    if later.exists():
         raise Conflict("Only the latest pay app of a commitment can be edited.", code="not_latest")
     return locked, role
 

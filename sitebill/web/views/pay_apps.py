@@ -31,6 +31,7 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import trigger_client_event
@@ -618,7 +619,7 @@ def _history(pay_app: PayApp) -> list[HistoryItem]:
     items = []
     for event in events.order_by("created_at", "id"):
         main, more = _split_changes(event)
-        main.sort(key=lambda change: change[0] != "Status")
+        main.sort(key=lambda change: change[0] != "status")  # the status change first
         items.append(
             HistoryItem(
                 event_id=event.pk,
@@ -1013,19 +1014,22 @@ def pay_app_history_changes(request: HttpRequest, pay_app_id: int, event_id: int
     _, more = _split_changes(event)
     items = _change_items([_change_in_words(*change) for change in more])
     if getattr(request, "htmx", False):  # django-htmx: an htmx request
-        return HttpResponse(items)
-    return render(
-        request,
-        "web/pay_apps/history_changes.html",
-        {
-            "pay_app": pay_app,
-            "what": _ACTIONS.get(event.action, event.action.replace("_", " ").capitalize()),
-            "who": event.actor.display_name if event.actor else "sitebill",
-            "when": event.created_at,
-            "items": items,
-            "count": len(more),
-        },
-    )
+        response = HttpResponse(items)
+    else:
+        response = render(
+            request,
+            "web/pay_apps/history_changes.html",
+            {
+                "pay_app": pay_app,
+                "what": _ACTIONS.get(event.action, event.action.replace("_", " ").capitalize()),
+                "who": event.actor.display_name if event.actor else "sitebill",
+                "when": event.created_at,
+                "items": items,
+                "count": len(more),
+            },
+        )
+    patch_vary_headers(response, ["HX-Request"])  # one URL, two answers: caches keep both
+    return response
 
 
 @require_POST
