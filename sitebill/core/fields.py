@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django.db import models
+
+#: A MoneyField holds 14 digits with 2 places: every stored amount is below this.
+MAX_STORED_AMOUNT = Decimal("1E12")
 
 
 class MoneyField(models.DecimalField):

@@ -476,6 +476,36 @@ def test_a_negative_release_on_a_line_holding_retainage_is_refused_by_name(world
     assert line.retainage_released_this_period == D("0.00")
 
 
+def test_a_percent_complete_worth_more_than_a_line_can_hold_is_refused_by_name(world):
+    # given a line of 500,000,000,000.00 (a MoneyField holds up to 999,999,999,999.99)
+    contract = factories.ContractFactory(project=world.project, counterparty=world.vendor)
+    factories.SOVLineFactory(
+        contract=contract, item_number="1", scheduled_value=D("500000000000.00")
+    )
+    pay_app = pay_app_create(actor=world.admin, contract=contract, billing_period=world.period)
+    line = lines_of(pay_app)[0]
+
+    # when 1000% complete is typed (E = 5,000,000,000,000.00: PostgreSQL would refuse the
+    # write with a numeric overflow, SQLite would keep a figure no page can read back)
+    with pytest.raises(ValidationFailed) as refused:
+        pay_app_lines_update(
+            actor=world.admin,
+            pay_app=pay_app,
+            version=pay_app.version,
+            changes=[LineChange(line_id=line.pk, percent_complete=D("1000"))],
+        )
+
+    # then it is refused naming the line and the field, and nothing is saved
+    assert refused.value.fields == {
+        f"lines.{line.pk}.work_completed_this_period": [
+            "Line 1: 5,000,000,000,000.00 is more than a line can hold "
+            "(at most 999,999,999,999.99)."
+        ]
+    }
+    line.refresh_from_db()
+    assert line.work_completed_this_period == D("0.00")
+
+
 def test_a_correction_needs_a_reason_and_is_recorded(world):
     pay_app = pay_app_create(
         actor=world.contact, contract=world.commitment, billing_period=world.period

@@ -43,6 +43,7 @@ from sitebill.billing.summaries import (
 from sitebill.contracts.models import ChangeOrder, ChangeOrderLine, Contract, SOVLine
 from sitebill.core.events import record_event
 from sitebill.core.exceptions import Conflict, NotFound, PermissionDenied, ValidationFailed
+from sitebill.core.fields import MAX_STORED_AMOUNT
 from sitebill.core.models import Event
 from sitebill.core.money import Rounding, as_rounding
 
@@ -614,7 +615,17 @@ def _apply_change(
 
 def _check_row(line: PayAppLine, *, rounding: Rounding, errors: dict[str, list[str]]) -> None:
     """The row's own arithmetic rules (calculations refuses what AIA practice does not allow:
-    work to date below zero, negative stored materials, a release above what the line holds)."""
+    work to date below zero, negative stored materials, a release above what the line holds),
+    and the stored columns' size: an amount worked out from a % complete or a quantity can be
+    larger than the 999,999,999,999.99 a line's column holds."""
+    for field_name in _STORED_AMOUNTS:
+        value = getattr(line, field_name)
+        if value is not None and abs(value) >= MAX_STORED_AMOUNT:
+            errors.setdefault(f"lines.{line.pk}.{field_name}", []).append(
+                f"Line {line.item_number}: {value:,} is more than a line can hold "
+                "(at most 999,999,999,999.99)."
+            )
+            return
     try:
         calc.compute_line(line_input(line), rounding=rounding)
     except ValueError as exc:
@@ -628,6 +639,14 @@ def _check_row(line: PayAppLine, *, rounding: Rounding, errors: dict[str, list[s
         errors.setdefault(f"lines.{line.pk}.{field_name}", []).append(
             f"Line {line.item_number}: {message}."
         )
+
+
+#: The amounts an edit writes to a line, each a MoneyField (at most 12 digits before the point).
+_STORED_AMOUNTS = (
+    "work_completed_this_period",
+    "materials_presently_stored",
+    "retainage_released_this_period",
+)
 
 
 def _check_lines(
