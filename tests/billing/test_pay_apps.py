@@ -450,6 +450,15 @@ def test_a_release_over_a_deductive_change_order_takes_its_share_of_the_credit(w
     assert figures.g702.total_retainage == D("0.00")
 
 
+def admins_edit_refused(world, pay_app, change):
+    """The per-field messages of the refusal of an Admin's one-line edit (it must be refused)."""
+    with pytest.raises(ValidationFailed) as refused:
+        pay_app_lines_update(
+            actor=world.admin, pay_app=pay_app, version=pay_app.version, changes=[change]
+        )
+    return refused.value.fields
+
+
 def test_a_negative_release_on_a_line_holding_retainage_is_refused_by_name(world):
     # given a Draft with 1,000.00 held on line 1
     pay_app = pay_app_create(
@@ -460,14 +469,8 @@ def test_a_negative_release_on_a_line_holding_retainage_is_refused_by_name(world
     line = lines_of(pay_app)[0]
 
     # when an Admin types a negative release there, then
-    with pytest.raises(ValidationFailed) as refused:
-        pay_app_lines_update(
-            actor=world.admin,
-            pay_app=pay_app,
-            version=pay_app.version,
-            changes=[LineChange(line_id=line.pk, retainage_released_this_period=D("-1.00"))],
-        )
-    assert refused.value.fields == {
+    change = LineChange(line_id=line.pk, retainage_released_this_period=D("-1.00"))
+    assert admins_edit_refused(world, pay_app, change) == {
         f"lines.{line.pk}.retainage_released_this_period": [
             "Line 1: cannot release -1.00 of retainage this period: the line holds 1000.00."
         ]
@@ -487,16 +490,10 @@ def test_a_percent_complete_worth_more_than_a_line_can_hold_is_refused_by_name(w
 
     # when 1000% complete is typed (E = 5,000,000,000,000.00: PostgreSQL would refuse the
     # write with a numeric overflow, SQLite would keep a figure no page can read back)
-    with pytest.raises(ValidationFailed) as refused:
-        pay_app_lines_update(
-            actor=world.admin,
-            pay_app=pay_app,
-            version=pay_app.version,
-            changes=[LineChange(line_id=line.pk, percent_complete=D("1000"))],
-        )
+    change = LineChange(line_id=line.pk, percent_complete=D("1000"))
 
     # then it is refused naming the line and the field, and nothing is saved
-    assert refused.value.fields == {
+    assert admins_edit_refused(world, pay_app, change) == {
         f"lines.{line.pk}.work_completed_this_period": [
             "Line 1: 5,000,000,000,000.00 is more than a line can hold "
             "(at most 999,999,999,999.99)."
