@@ -394,16 +394,19 @@ def after_an_approved_pay_app(world, amounts):
     return pay_app_create(actor=world.admin, contract=world.commitment, billing_period=period2)
 
 
+def release(world, pay_app, **how):
+    """The Admin releases retainage (`percent=` or `amount=`); the pay app's figures after it."""
+    pay_app.refresh_from_db()
+    pay_app_release_retainage(actor=world.admin, pay_app=pay_app, version=pay_app.version, **how)
+    return pay_app_figures(pay_app_with_lines(pay_app.pk))
+
+
 def test_an_admin_releases_retainage_spread_over_the_lines(world):
     # given an approved pay app holding 1,000.00 + 500.00
     second = after_an_approved_pay_app(world, ["10000.00", "5000.00", "0.00"])
     # when half is released
-    pay_app_release_retainage(
-        actor=world.admin, pay_app=second, version=second.version, percent=D("50")
-    )
+    figures = release(world, second, percent=D("50"))
     # then
-    second.refresh_from_db()
-    figures = pay_app_figures(second)
     assert [row.line.retainage_released_this_period for row in figures.rows] == [
         D("500.00"),
         D("250.00"),
@@ -425,13 +428,9 @@ def test_a_release_over_a_deductive_change_order_takes_its_share_of_the_credit(w
     assert lines_of(second)[3].change_order_line_id == deductive.pk
 
     # when half of the 1,450.00 held is released
-    pay_app_release_retainage(
-        actor=world.admin, pay_app=second, version=second.version, percent=D("50")
-    )
+    figures = release(world, second, percent=D("50"))
 
     # then each line gives up half its holding, the credit too, and the release ties out
-    second.refresh_from_db()
-    figures = pay_app_figures(second)
     assert [row.line.retainage_released_this_period for row in figures.rows] == [
         D("500.00"),
         D("250.00"),
@@ -441,11 +440,7 @@ def test_a_release_over_a_deductive_change_order_takes_its_share_of_the_credit(w
     assert figures.g702.total_retainage == D("725.00")
 
     # and the final release leaves nothing held on any line
-    second.refresh_from_db()
-    pay_app_release_retainage(
-        actor=world.admin, pay_app=second, version=second.version, amount=D("1450.00")
-    )
-    figures = pay_app_figures(pay_app_with_lines(second.pk))
+    figures = release(world, second, amount=D("1450.00"))
     assert [row.result.retainage_held for row in figures.rows] == [D("0.00")] * 4
     assert figures.g702.total_retainage == D("0.00")
 
