@@ -159,15 +159,20 @@ def access_contract(user: Any, contract_id: Any, *, at_least: Role = Role.CONTAC
     return contract
 
 
-def access_pay_app(user: Any, pay_app_id: Any) -> Any:
-    """Load a pay app the user may see, or raise NotFound for missing and forbidden alike."""
+def access_pay_app(user: Any, pay_app_id: Any, *, related: tuple[str, ...] = ()) -> Any:
+    """Load a pay app the user may see, or raise NotFound for missing and forbidden alike.
+    `related`: more relations to load in the same query (e.g. the page's `created_by`)."""
     from sitebill.billing.models import PayApp
 
     try:
         return (
             pay_apps_for_user(user)
             .select_related(
-                "contract", "contract__project", "contract__counterparty", "billing_period"
+                "contract",
+                "contract__project",
+                "contract__counterparty",
+                "billing_period",
+                *related,
             )
             .get(pk=int(pay_app_id))
         )

@@ -736,10 +736,17 @@ def compute_pay_app(
         results = [_flat_row(line, context) for line in lines]
     summary = _change_order_summary(lines, original_contract_sum)
 
-    contract_sum_to_date = _sum(result.scheduled_value for result in results)
-    total_completed = _sum(result.total_completed_and_stored for result in results)
-    on_work = _sum(result.retainage_held_on_work for result in results)
-    on_stored = _sum(result.retainage_held_on_stored for result in results)
+    # The G703's columns, each summed at once (a column of 2,000 rows: one C loop).
+    columns: dict[str, tuple[Decimal, ...]] = dict.fromkeys(LineResult._fields, ())
+    columns.update(zip(LineResult._fields, zip(*results, strict=True), strict=False))
+
+    def total(name: str) -> Decimal:
+        return _sum(columns[name])
+
+    contract_sum_to_date = total("scheduled_value")
+    total_completed = total("total_completed_and_stored")
+    on_work = total("retainage_held_on_work")
+    on_stored = total("retainage_held_on_stored")
     total_retainage = on_work + on_stored
     earned_less_retainage = total_completed - total_retainage
     g702 = G702(
@@ -763,19 +770,17 @@ def compute_pay_app(
     )
     totals = G703Totals(
         scheduled_value=contract_sum_to_date,
-        work_completed_previous=_sum(result.work_completed_previous for result in results),
-        work_completed_this_period=_sum(result.work_completed_this_period for result in results),
-        materials_presently_stored=_sum(result.materials_presently_stored for result in results),
+        work_completed_previous=total("work_completed_previous"),
+        work_completed_this_period=total("work_completed_this_period"),
+        materials_presently_stored=total("materials_presently_stored"),
         total_completed_and_stored=total_completed,
         percent_complete=percent_complete_of(
             amount=total_completed, scheduled_value=contract_sum_to_date, rounding=rounding
         ),
-        balance_to_finish=_sum(result.balance_to_finish for result in results),
+        balance_to_finish=total("balance_to_finish"),
         retainage_held=total_retainage,
-        retainage_released_this_period=_sum(
-            result.retainage_released_this_period for result in results
-        ),
-        retainage_this_period=_sum(result.retainage_this_period for result in results),
+        retainage_released_this_period=total("retainage_released_this_period"),
+        retainage_this_period=total("retainage_this_period"),
     )
     return PayAppResult(lines=tuple(results), totals=totals, g702=g702)
 

@@ -30,7 +30,7 @@ from django.http import FileResponse, HttpRequest, HttpResponse, QueryDict
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import dateformat, timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -236,9 +236,13 @@ def _load(request: HttpRequest, pay_app_id: int) -> tuple[PayApp, Role, list[Pay
     """The pay app the user may see, their role, and its lines as `StoredLine`s: the views only
     read them (about half the cost of model instances); the services that change lines read
     their own, and a preview gets model instances of the lines it edits (`_editable`)."""
-    pay_app = access_pay_app(request.user, pay_app_id)
+    pay_app = access_pay_app(request.user, pay_app_id, related=_PAGE_RELATED)
     role = contract_role(request.user, pay_app.contract)
     return pay_app, role, lines_to_show(pay_app)
+
+
+#: What the page shows of the pay app's people, read with it.
+_PAGE_RELATED = ("created_by", "on_behalf_of")
 
 
 def _is_latest(pay_app: PayApp) -> bool:
@@ -539,7 +543,7 @@ def _render_page(
         "can_delete": may_edit and pay_app.status == S.DRAFT,
         "may_edit": may_edit,
         "attachments": list(pay_app.attachments.select_related("uploaded_by").order_by("id")),
-        "history": _history(pay_app),
+        "history": _history_html(pay_app, _history(pay_app)),
         "version": pay_app.version,
         **forms,
     }
@@ -632,6 +636,38 @@ def _history(pay_app: PayApp) -> list[HistoryItem]:
             )
         )
     return items
+
+
+def _history_html(pay_app: PayApp, items: list[HistoryItem]) -> SafeString:
+    """The `<li>` of each history entry (`_history.html` puts them in its list), every piece
+    escaped here: a long-lived pay app has dozens of entries, drawn on every view of it
+    (a template loop costs a few ms more)."""
+    parts = []
+    for item in items:
+        when = timezone.localtime(item.when)
+        parts.append(
+            '<li class="history__item"><p class="history__head">'
+            f"<strong>{escape(item.what)}</strong> · {escape(item.who)} · "
+            f'<time datetime="{when.isoformat()}">{dateformat.format(when, "M j, Y g:i A")}'
+            "</time></p>"
+        )
+        if item.changes:
+            parts.append(f'<ul class="history__changes">{item.changes_html}</ul>')
+        if item.more_count:
+            url = reverse("web:pay_app_history_changes", args=[pay_app.pk, item.event_id])
+            count = item.more_count
+            plural = "" if count == 1 else "s"
+            parts.append(
+                f'<details class="history__more" hx-get="{url}" hx-trigger="toggle once" '
+                'hx-target="find ul" hx-swap="innerHTML">'
+                f"<summary>{count} line change{plural}</summary>"
+                '<ul class="history__changes" aria-live="polite">'
+                f'<li><a href="{url}">Show the {count} change{plural}</a></li></ul></details>'
+            )
+        if item.reason:
+            parts.append(f'<p class="history__reason">Reason: {escape(item.reason)}</p>')
+        parts.append("</li>")
+    return mark_safe("".join(parts))  # every piece escaped above
 
 
 Change = tuple[str, Any, Any]
