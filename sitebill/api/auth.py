@@ -14,12 +14,12 @@ from rest_framework import serializers, status
 from rest_framework.authtoken.models import Token
 from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny
-from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from sitebill.accounts.throttling import throttling_record_success
+from sitebill.api.renderers import JSONRenderer
 from sitebill.api.serializers import ErrorSerializer, InputSerializer
 from sitebill.core.exceptions import ValidationFailed
 

@@ -77,7 +77,7 @@ from dataclasses import dataclass, replace
 from decimal import Context, Decimal
 from enum import StrEnum
 from fractions import Fraction
-from typing import Final, Literal, NamedTuple, Protocol, cast
+from typing import Any, Final, Literal, NamedTuple, Protocol, cast
 
 from sitebill.core.money import (
     CENT,
@@ -231,7 +231,7 @@ class LineResult(NamedTuple):
 
     Immutable like the other results, but a NamedTuple rather than a frozen dataclass: a big
     pay app makes thousands of these per read, and a frozen dataclass of 25 fields takes about
-    three times as long to build (4.6 µs against 1.7 µs here). Build it with keywords."""
+    three times as long to build (4.6 µs against 1.7 µs here; `_row` builds it positionally)."""
 
     scheduled_value: Decimal  # C
     work_completed_previous: Decimal  # D
@@ -533,33 +533,41 @@ def _row(
         percent_complete = ZERO
     else:  # money.divide: round to odd at 60 digits, then once to the cent
         percent_complete = _cents(ROUND_TO_ODD.divide(total * HUNDRED, scheduled), context)
-    return LineResult(
-        scheduled_value=scheduled,
-        work_completed_previous=line.work_completed_previous,
-        work_completed_this_period=line.work_completed_this_period,
-        materials_presently_stored=line.materials_presently_stored,
-        work_completed_to_date=work_to_date,
-        total_completed_and_stored=total,
-        percent_complete=percent_complete,
-        balance_to_finish=scheduled - total,
-        retainage_work_percent=line.retainage_work_percent,
-        retainage_stored_percent=line.retainage_stored_percent,
-        retainage_on_work=gross_work,
-        retainage_on_stored=gross_stored,
-        retainage_released_previous=released_previous,
-        retainage_released_this_period=released_now,
-        retainage_released_to_date=released_to_date,
-        retainage_held_on_work=held_on_work,
-        retainage_held_on_stored=held_on_stored,
-        retainage_held=held,
-        previous_retainage_held=line.previous_retainage_held,
-        retainage_this_period=held - line.previous_retainage_held,
-        earned_less_retainage=total - held,
-        is_change_order=line.is_change_order,
-        change_order_previous=line.change_order_previous,
-        change_order_number=line.change_order_number,
-        overbilled=total > scheduled if scheduled >= 0 else total < scheduled,
+    # Positional, in the order of LineResult's fields (keywords cost a µs a row).
+    return _new_result(
+        (
+            scheduled,  # scheduled_value
+            line.work_completed_previous,  # work_completed_previous
+            line.work_completed_this_period,  # work_completed_this_period
+            line.materials_presently_stored,  # materials_presently_stored
+            work_to_date,  # work_completed_to_date
+            total,  # total_completed_and_stored
+            percent_complete,  # percent_complete
+            scheduled - total,  # balance_to_finish
+            line.retainage_work_percent,  # retainage_work_percent
+            line.retainage_stored_percent,  # retainage_stored_percent
+            gross_work,  # retainage_on_work
+            gross_stored,  # retainage_on_stored
+            released_previous,  # retainage_released_previous
+            released_now,  # retainage_released_this_period
+            released_to_date,  # retainage_released_to_date
+            held_on_work,  # retainage_held_on_work
+            held_on_stored,  # retainage_held_on_stored
+            held,  # retainage_held
+            line.previous_retainage_held,  # previous_retainage_held
+            held - line.previous_retainage_held,  # retainage_this_period
+            total - held,  # earned_less_retainage
+            line.is_change_order,  # is_change_order
+            line.change_order_previous,  # change_order_previous
+            line.change_order_number,  # change_order_number
+            total > scheduled if scheduled >= 0 else total < scheduled,  # overbilled
+        )
     )
+
+
+def _new_result(values: tuple[Any, ...]) -> LineResult:
+    """A LineResult of its 25 values in field order, without keyword parsing."""
+    return tuple.__new__(LineResult, values)
 
 
 # --- Spreading, sliding scale, release --------------------------------------------------------

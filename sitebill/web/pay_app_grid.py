@@ -62,7 +62,10 @@ def lines_to_show(pay_app: PayApp) -> list[PayAppLine]:
 
 
 def money_cell(value: Decimal) -> str:
-    """`money(value)`: "$1,250.00", "($1,250.00)"; fast for an amount with two places."""
+    """`money(value)`: "$1,250.00", "($1,250.00)"; fast for zero and for an amount with two
+    places."""
+    if not value:  # any zero, -0.00 included
+        return "$0.00"
     text = f"{value:,}"
     if text[-3:-2] == ".":  # exactly two places in plain notation: nothing to round
         if text[0] != "-":

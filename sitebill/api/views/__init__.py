@@ -18,10 +18,10 @@ from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
 from rest_framework.generics import GenericAPIView
 from rest_framework.parsers import JSONParser
-from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from sitebill.api.renderers import JSONRenderer
 from sitebill.api.serializers import ErrorSerializer
 
 _ERROR_DESCRIPTIONS = {
