@@ -482,12 +482,15 @@ def _flat_row(line: LineInput, context: Context) -> LineResult:
         context.divide(context.multiply(work_to_date, line.retainage_work_percent), HUNDRED),
         context,
     )
-    gross_stored = _cents(
-        context.divide(
-            context.multiply(line.materials_presently_stored, line.retainage_stored_percent),
-            HUNDRED,
-        ),
-        context,
+    stored = line.materials_presently_stored
+    # Most lines store no materials: their retainage on stored is 0.00 (what the sum gives).
+    gross_stored = (
+        _cents(
+            context.divide(context.multiply(stored, line.retainage_stored_percent), HUNDRED),
+            context,
+        )
+        if stored
+        else ZERO
     )
     return _row(line, gross_work=gross_work, gross_stored=gross_stored, context=context)
 

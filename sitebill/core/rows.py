@@ -110,6 +110,8 @@ def _decimals(
         # as the integer 0; tests/core/test_rows.py holds it to that).
         distinct = set(column)
         distinct.discard(None)
+        if len(distinct) * 2 > len(column):  # mostly different values: each one converted
+            return _each(column, text, below, djangos)
         texts = {value: text(value) for value in distinct}
         # Each value must be the float of its text (a decimal of the column's places) and
         # within the 15 digits a float holds: a value written with more places or digits than
@@ -125,3 +127,22 @@ def _decimals(
         return list(map(decimals.__getitem__, column))
 
     return convert
+
+
+def _each(
+    column: list[Any],
+    text: Callable[[Any], str],
+    below: int,
+    djangos: Callable[[list[Any]], list[Any]],
+) -> list[Any]:
+    """`_decimals`' conversion of a column of mostly different values, value by value."""
+    present = [value for value in column if value is not None]
+    texts = list(map(text, present))
+    if not all(map(float.__eq__, map(float, texts), present)) or (
+        present and max(map(abs, present)) >= below
+    ):
+        return djangos(column)
+    numbers = iter(map(Decimal, texts))
+    if len(present) == len(column):  # a NOT NULL column: the loops above run in C
+        return list(numbers)
+    return [None if value is None else next(numbers) for value in column]

@@ -97,3 +97,12 @@ def retainage_rule(rule: dict[str, Any]) -> str:
     until = str(rule.get("until", ""))
     pattern = _RULE_LIMITS.get(until, "{limit} (" + until + ")")
     return f"{rate} until " + pattern.format(limit=percent(limit), amount=money(limit))
+
+
+@register.filter(name="field_group")
+def field_group_filter(bound: Any) -> SafeString:
+    """`{{ form.field|field_group }}`: `as_field_group()` without Django's form templates
+    (sitebill.web.field_groups)."""
+    from sitebill.web.field_groups import field_group
+
+    return field_group(bound)
