@@ -179,7 +179,10 @@ class Bench:
         Each run commits, as a user's edit does.
 
         Floor: in one transaction, one UPDATE of the line's E and one aggregate query (SUM of
-        D, E and F over the pay app's lines: what the G702 needs), committed."""
+        D, E and F over the pay app's lines: what the G702 needs), committed.
+
+        `lightest_api_request`: GET /api/v1/projects/<id>/ with the same token against the same
+        floor (a reference for the ratio: no edit can cost less than that request)."""
         from django.db import connection, transaction
 
         from sitebill.billing.models import PayApp, PayAppLine
@@ -230,7 +233,19 @@ class Bench:
                 cursor.execute(sum_sql, [pay_app_id])
                 cursor.fetchone()
 
-        return self._compare(Path(act=act, prepare=prepare), Path(act=floor, prepare=floor_prepare))
+        floor_path = Path(act=floor, prepare=floor_prepare)
+        figure = self._compare(Path(act=act, prepare=prepare), floor_path)
+        # For the reader of the ratio: the lightest authenticated request of the API (the
+        # project, read with the same token) against the same floor, measured the same way:
+        # what the framework (middleware, token authentication, DRF) costs before any work.
+        project_url = f"/api/v1/projects/{self.world.project_id}/"
+        lightest = self._compare(
+            Path(act=lambda _: _ok(self.api.get(project_url), 200)), floor_path
+        )
+        figure["lightest_api_request"] = {
+            key: lightest[key] for key in ("value", "floor", "ratio", "queries")
+        }
+        return figure
 
     def invites_send_300(self) -> dict[str, Any]:
         """POST /api/v1/billing-periods/<id>/send-invites/ naming every commitment, in a period

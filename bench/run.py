@@ -211,6 +211,12 @@ def run(args: argparse.Namespace) -> int:
             figure = {"error": text}
         figures[name] = judge(name, figure)
         _say(f"{name}: {_line(name, figures[name])}")
+        if "lightest_api_request" in figures[name]:
+            lightest = figures[name]["lightest_api_request"]
+            _say(
+                f"  for reference, the lightest API request: {_amount(lightest['value'], 's')} "
+                f"against the same floor: x{lightest['ratio']}"
+            )
 
     if args.profile:
         wanted = set(args.profile.split(","))

@@ -72,6 +72,11 @@ def test_every_figure_is_measured_at_a_tiny_scale(tmp_path: Path) -> None:
         assert figure["unit"] in ("s", "req/s"), (name, figure["unit"])
         assert isinstance(figure["queries"], int) and figure["queries"] > 0, (name, figure)
     assert "| pay_app_api_2000 |" in done.stdout  # the table was printed
+    # the line edit's reference: the lightest API request against the same floor
+    lightest = figures["line_edit_2000"]["lightest_api_request"]
+    assert lightest["value"] > 0 and lightest["floor"] > 0 and lightest["ratio"] > 0, lightest
+    assert lightest["queries"] > 0  # the token's user, the project
+    assert "the lightest API request" in done.stderr
 
 
 def test_the_merge_writes_the_shape_of_issue_6(tmp_path: Path) -> None:
