@@ -8,6 +8,7 @@ the value that was written, digit for digit (str), for every amount and rate a c
 
 from __future__ import annotations
 
+import math
 import sqlite3
 from decimal import Decimal
 from typing import Any
@@ -168,3 +169,65 @@ def test_only_the_selected_columns_come_back_from_a_distinct_query(world):
 def test_only_a_plain_values_list_is_read(world, shape):
     with pytest.raises(TypeError, match="values_list"):
         values_rows(shape(PayAppLine.objects.all()))
+
+
+# --- A column at once: each distinct value converted once, or each value ------------------------
+
+
+def column_through_sqlite(values: list[Decimal | None]) -> list[Any]:
+    """What SQLite gives back for a column of `values` (NULL for None)."""
+    database = sqlite3.connect(":memory:")
+    database.execute("CREATE TABLE t (v decimal)")
+    database.executemany(
+        "INSERT INTO t VALUES (?)", [[None if v is None else str(v)] for v in values]
+    )
+    stored = [v for (v,) in database.execute("SELECT v FROM t ORDER BY rowid")]
+    database.close()
+    return stored
+
+
+def column_read(field: models.DecimalField[Any, Any], stored: list[Any]) -> list[Any]:
+    from sitebill.core.rows import _decimals
+
+    def fallback(column: list[Any]) -> list[Any]:
+        raise AssertionError(f"{column} fell back to Django's converter")
+
+    assert field.decimal_places is not None
+    return _decimals(field.decimal_places, fallback)(list(stored))
+
+
+def as_texts(values: list[Any]) -> list[str | None]:
+    return [None if v is None else str(v) for v in values]
+
+
+@given(
+    st.lists(st.one_of(st.none(), st.sampled_from([Decimal("0.00"), Decimal("12.50")]), amounts))
+)
+def test_a_column_with_repeats_and_nulls_reads_as_django_reads_each_value(values):
+    # a G703 column: zeros and one rate on most lines, NULLs where there is no unit price
+    field = MoneyField()
+    stored = column_through_sqlite(values)
+    expected = [None if v is None else djangos(field, v) for v in stored]
+    assert as_texts(column_read(field, stored)) == as_texts(expected) == as_texts(values)
+
+
+@given(st.lists(amounts, unique=True, min_size=3))
+def test_a_column_of_different_values_reads_as_django_reads_each_value(values):
+    field = MoneyField()
+    stored = column_through_sqlite(values)
+    expected = [djangos(field, v) for v in stored]
+    assert as_texts(column_read(field, stored)) == as_texts(expected) == as_texts(values)
+
+
+@pytest.mark.parametrize("written", [-0.0, "-0.00", "-0", Decimal("-0.00")])
+def test_sqlite_gives_a_negative_zero_back_as_zero(written):
+    # values_rows converts each distinct value once: 0.0 and -0.0 are equal keys with different
+    # texts, so it counts on SQLite never handing back -0.0 from a decimal (NUMERIC) column
+    database = sqlite3.connect(":memory:")
+    database.execute("CREATE TABLE t (v decimal)")
+    database.execute(
+        "INSERT INTO t VALUES (?)", [str(written) if isinstance(written, Decimal) else written]
+    )
+    (stored,) = database.execute("SELECT v FROM t").fetchone()
+    database.close()
+    assert stored == 0 and math.copysign(1, stored) == 1
