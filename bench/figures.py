@@ -235,6 +235,8 @@ class Bench:
 
         floor_path = Path(act=floor, prepare=floor_prepare)
         figure = self._compare(Path(act=act, prepare=prepare), floor_path)
+        if "profile" in figure:  # --profile: the edit's profile only
+            return figure
         # For the reader of the ratio: the lightest authenticated request of the API (the
         # project, read with the same token) against the same floor, measured the same way:
         # what the framework (middleware, token authentication, DRF) costs before any work.

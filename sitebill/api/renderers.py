@@ -13,10 +13,12 @@ Hypothesis-drawn documents and on the API's own answers):
   that is not a string, and text that is not valid Unicode go to DRF's own renderer, as
   does an answer asked for indented (`Accept: application/json; indent=4`).
 
-One difference is left, on values the API never writes (its money, rates and quantities are
-strings, its counts and ids integers): a float is written in orjson's shortest form ("1e16"
-where the standard library writes "1e+16", the same number), and NaN or an infinity as null
-where DRF's strict renderer refuses it.
+Differences are left only on values the API never writes (its money, rates and quantities
+are strings, its counts and ids integers, its objects plain dicts): a float is written in
+orjson's shortest form ("1e-7" where the standard library writes "1e-07": the same number),
+NaN or an infinity as null where DRF's strict renderer refuses it, a plain `enum.Enum` as its
+value where DRF refuses it, and a dict subclass (an OrderedDict after `move_to_end`, a dict
+overriding `items`) in the order its items are stored. The tests name each of these.
 """
 
 from __future__ import annotations
@@ -58,7 +60,7 @@ class JSONRenderer(renderers.JSONRenderer):
             return super().render(data, accepted_media_type, renderer_context)
         try:
             written = orjson.dumps(data, default=_default, option=_OPTIONS)
-        except (orjson.JSONEncodeError, TypeError):
+        except TypeError:  # orjson.JSONEncodeError is one; so is _NotAString
             return super().render(data, accepted_media_type, renderer_context)
         # DRF's escapes, so that the answer is also a strict JavaScript subset.
         return written.replace(b"\xe2\x80\xa8", b"\\u2028").replace(b"\xe2\x80\xa9", b"\\u2029")

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any, TypeVar, overload
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
@@ -35,10 +35,17 @@ T = TypeVar("T")
 SQLITE_DIGITS = 15
 
 
+@overload
+def values_rows(queryset: QuerySet[Any, Any]) -> list[tuple[Any, ...]]: ...
+
+
+@overload
+def values_rows(queryset: QuerySet[Any, Any], make: Callable[[tuple[Any, ...]], T]) -> list[T]: ...
+
+
 def values_rows(
-    queryset: QuerySet[Any, Any],
-    make: Callable[[tuple[Any, ...]], T] = tuple,  # type: ignore[assignment]
-) -> list[T]:
+    queryset: QuerySet[Any, Any], make: Callable[[tuple[Any, ...]], Any] = tuple
+) -> list[Any]:
     """The rows of a `values_list(...)` queryset (not flat, not named), each as
     `make(row)` (a tuple by default, e.g. `SomeNamedTuple._make`), exactly the values
     `list(queryset)` would give, faster on SQLite."""
@@ -113,12 +120,7 @@ def _decimals(
         if len(distinct) * 2 > len(column):  # mostly different values: each one converted
             return _each(column, text, below, djangos)
         texts = {value: text(value) for value in distinct}
-        # Each value must be the float of its text (a decimal of the column's places) and
-        # within the 15 digits a float holds: a value written with more places or digits than
-        # the column allows (SQLite does not refuse it) is read by Django's own converter.
-        if not all(map(float.__eq__, map(float, texts.values()), texts)) or (
-            distinct and max(map(abs, distinct)) >= below
-        ):
+        if not _held(list(texts.values()), list(texts), below):
             return djangos(column)
         decimals: dict[Any, Decimal | None] = {
             value: Decimal(value_text) for value, value_text in texts.items()
@@ -138,11 +140,18 @@ def _each(
     """`_decimals`' conversion of a column of mostly different values, value by value."""
     present = [value for value in column if value is not None]
     texts = list(map(text, present))
-    if not all(map(float.__eq__, map(float, texts), present)) or (
-        present and max(map(abs, present)) >= below
-    ):
+    if not _held(texts, present, below):
         return djangos(column)
     numbers = iter(map(Decimal, texts))
     if len(present) == len(column):  # a NOT NULL column: the loops above run in C
         return list(numbers)
     return [None if value is None else next(numbers) for value in column]
+
+
+def _held(texts: list[str], values: list[Any], below: int) -> bool:
+    """Whether each value is the float of its text (a decimal of the column's places) and
+    within the 15 digits a float holds. A value written with more places or digits than its
+    column allows (SQLite does not refuse it) is read by Django's own converter instead."""
+    return all(map(float.__eq__, map(float, texts), values)) and (
+        not values or max(map(abs, values)) < below
+    )

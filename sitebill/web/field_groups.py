@@ -5,8 +5,9 @@ field; the pay app page has up to eight such fields beside its grid (the review,
 correction, the invoice details, the attachment), and drawing them took about 6 ms of the
 page (measured here, on a pay app of one line or 2,000). `field_group` writes the same HTML
 for the widgets those forms use: text, date and file inputs, a text area, a single select.
-Any other widget (or a file input showing a stored file, a fieldset, a form with CSS classes
-for required or erroneous rows) is drawn by Django, as are the error lists.
+Any other widget, or anything drawn another way (a file input showing a stored file, a
+fieldset, a hidden initial value, a form with CSS classes for required or erroneous rows,
+another form renderer or template), is drawn by Django, as are the error lists.
 `tests/web/test_field_groups.py` holds the two to the same HTML, each form on the page
 unbound, bound and refused.
 """
@@ -17,9 +18,12 @@ from typing import Any
 
 from django import forms
 from django.forms.boundfield import BoundField
-from django.forms.widgets import Input
-from django.utils.html import conditional_escape, escape
+from django.forms.renderers import DjangoTemplates
+from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
+
+_FIELD_TEMPLATE = "django/forms/field.html"
+_LABEL_TEMPLATE = "django/forms/label.html"
 
 #: The widgets drawn here, a subclass before its base.
 _KINDS: tuple[type[forms.Widget], ...] = (
@@ -62,14 +66,19 @@ def field_group(bound: BoundField) -> SafeString:
     if (
         kind is None
         or bound.use_fieldset
+        or bound.field.show_hidden_initial
         or hasattr(form, "required_css_class")
         or hasattr(form, "error_css_class")
+        or type(form.renderer) is not DjangoTemplates
+        or getattr(bound.field, "template_name", None) is not None
+        or form.renderer.field_template_name != _FIELD_TEMPLATE
+        or form.template_name_label != _LABEL_TEMPLATE
         or (kind is forms.ClearableFileInput and value)
     ):
         return bound.as_field_group()
     parts = [_label(bound)] if bound.label else []
     if bound.help_text:
-        id_attr = f' id="{bound.auto_id}_helptext"' if bound.auto_id else ""
+        id_attr = f' id="{_e(bound.auto_id)}_helptext"' if bound.auto_id else ""
         parts.append(f'<div class="helptext"{id_attr}>{bound.help_text}</div>')
     if bound.errors:
         parts.append(str(bound.errors))
@@ -77,7 +86,7 @@ def field_group(bound: BoundField) -> SafeString:
         parts.append(_widget(bound, widget, kind, value))
     except _DrawnByDjango:
         return bound.as_field_group()
-    return mark_safe("".join(parts))  # every piece escaped (help text is HTML, as Django's)
+    return mark_safe("".join(parts))  # every piece escaped (help text is HTML, as in Django)
 
 
 def _label(bound: BoundField) -> str:
@@ -91,7 +100,7 @@ def _label(bound: BoundField) -> str:
     if not id_:
         return text
     for_ = field.widget.id_for_label(id_)
-    return f'<label for="{escape(for_)}">{text}</label>' if for_ else f"<label>{text}</label>"
+    return f'<label for="{_e(for_)}">{text}</label>' if for_ else f"<label>{text}</label>"
 
 
 def _widget(bound: BoundField, widget: forms.Widget, kind: type, value: Any) -> str:
@@ -100,35 +109,42 @@ def _widget(bound: BoundField, widget: forms.Widget, kind: type, value: Any) -> 
     if bound.auto_id and "id" not in widget.attrs:
         attrs.setdefault("id", bound.auto_id)
     attrs = widget.build_attrs(widget.attrs, attrs)
-    name = escape(bound.html_name)
-    if kind is forms.Select:
-        assert isinstance(widget, forms.Select)
+    name = _e(bound.html_name)
+    if isinstance(widget, forms.Select):
+        if (
+            widget.option_template_name != forms.Select.option_template_name
+            or widget.option_inherits_attrs != forms.Select.option_inherits_attrs
+        ):
+            raise _DrawnByDjango  # options drawn another way
         options = []
         for group, choices, _index in widget.optgroups(bound.html_name, widget.format_value(value)):
             if group:
                 raise _DrawnByDjango  # option groups
             for option in choices:
                 options.append(
-                    f'<option value="{escape(str(option["value"]))}"{_attrs(option["attrs"])}>'
-                    f"{escape(str(option['label']))}</option>"
+                    f'<option value="{_e(option["value"])}"{_attrs(option["attrs"])}>'
+                    f"{_e(option['label'])}</option>"
                 )
         return f'<select name="{name}"{_attrs(attrs)}>{"".join(options)}</select>'
     shown = widget.format_value(value)
     if kind is forms.Textarea:
-        return (
-            f'<textarea name="{name}"{_attrs(attrs)}>\n{escape(shown) if shown else ""}</textarea>'
-        )
-    assert isinstance(widget, Input)
-    value_attr = f' value="{escape(str(shown))}"' if shown is not None else ""
+        return f'<textarea name="{name}"{_attrs(attrs)}>\n{_e(shown) if shown else ""}</textarea>'
+    input_type = getattr(widget, "input_type", "text")
+    value_attr = f' value="{_e(shown)}"' if shown is not None else ""
     if kind is forms.ClearableFileInput:
         value_attr = ""  # its template never writes a value
-    return f'<input type="{escape(widget.input_type)}" name="{name}"{value_attr}{_attrs(attrs)}>'
+    return f'<input type="{_e(input_type)}" name="{name}"{value_attr}{_attrs(attrs)}>'
+
+
+def _e(value: Any) -> str:
+    """What the template's autoescape writes of a value (text marked safe is kept)."""
+    return str(conditional_escape(value))
 
 
 def _attrs(attrs: dict[str, Any]) -> str:
     """django/forms/widgets/attrs.html."""
     return "".join(
-        f" {name}" if value is True else f' {name}="{escape(str(value))}"'
+        f" {_e(name)}" if value is True else f' {_e(name)}="{_e(value)}"'
         for name, value in attrs.items()
         if value is not False
     )

@@ -64,7 +64,7 @@ def lines_to_show(pay_app: PayApp) -> list[PayAppLine]:
 def money_cell(value: Decimal) -> str:
     """`money(value)`: "$1,250.00", "($1,250.00)"; fast for zero and for an amount with two
     places."""
-    if not value:  # any zero, -0.00 included
+    if value.is_zero():  # any zero, -0.00 included
         return "$0.00"
     text = f"{value:,}"
     if text[-3:-2] == ".":  # exactly two places in plain notation: nothing to round

@@ -1301,3 +1301,53 @@ def test_revising_rows_needs_as_many_rows_after_as_before_and_keeps_their_identi
         revise_pay_app(
             g702=result.g702, totals=result.totals, before=[row], after=[other], rounding="half_up"
         )
+
+
+def test_a_row_has_every_column_in_its_place():
+    # given a line with a different figure in every column (the row is built positionally)
+    inputs = LineInput(
+        scheduled_value=Decimal("1000.00"),
+        work_completed_previous=Decimal("200.00"),
+        work_completed_this_period=Decimal("100.00"),
+        materials_presently_stored=Decimal("50.00"),
+        retainage_work_percent=Decimal("10.0000"),
+        retainage_stored_percent=Decimal("5.0000"),
+        retainage_released_previous=Decimal("4.00"),
+        retainage_released_this_period=Decimal("1.00"),
+        previous_retainage_held=Decimal("20.00"),
+        is_change_order=True,
+        change_order_previous=True,
+        change_order_number="CO-7",
+    )
+    # when
+    row = compute_line(inputs, rounding="half_up")
+    # then each column holds its own figure, worked out by hand, to the cent
+    expected = LineResult(
+        scheduled_value=Decimal("1000.00"),
+        work_completed_previous=Decimal("200.00"),
+        work_completed_this_period=Decimal("100.00"),
+        materials_presently_stored=Decimal("50.00"),
+        work_completed_to_date=Decimal("300.00"),
+        total_completed_and_stored=Decimal("350.00"),
+        percent_complete=Decimal("35.00"),
+        balance_to_finish=Decimal("650.00"),
+        retainage_work_percent=Decimal("10.0000"),
+        retainage_stored_percent=Decimal("5.0000"),
+        retainage_on_work=Decimal("30.00"),
+        retainage_on_stored=Decimal("2.50"),
+        retainage_released_previous=Decimal("4.00"),
+        retainage_released_this_period=Decimal("1.00"),
+        retainage_released_to_date=Decimal("5.00"),
+        retainage_held_on_work=Decimal("25.00"),
+        retainage_held_on_stored=Decimal("2.50"),
+        retainage_held=Decimal("27.50"),
+        previous_retainage_held=Decimal("20.00"),
+        retainage_this_period=Decimal("7.50"),
+        earned_less_retainage=Decimal("322.50"),
+        is_change_order=True,
+        change_order_previous=True,
+        change_order_number="CO-7",
+        overbilled=False,
+    )
+    assert [str(value) for value in row] == [str(value) for value in expected]
+    assert len(row) == len(LineResult._fields)

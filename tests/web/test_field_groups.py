@@ -9,12 +9,13 @@ text inputs, the text area and the labels.
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 
 import pytest
 from django import forms
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test.utils import override_settings
+from django.utils.safestring import mark_safe
 from hypothesis import given
 from hypothesis import strategies as st
 from pytest_django.asserts import assertHTMLEqual
@@ -133,7 +134,29 @@ def test_a_form_with_css_classes_for_its_rows_is_drawn_by_django_itself():
     assert str(field_group(bound)) == str(bound.as_field_group())
 
 
-@override_settings(USE_THOUSAND_SEPARATOR=True)
 def test_a_field_without_an_id_or_a_label_suffix_is_drawn_as_django_draws_it():
     form: Any = Texts(auto_id=False, label_suffix="")
+    assert_drawn_as_django_draws(form)
+
+
+class Unusual(forms.Form):
+    hidden_initial = forms.CharField(label="Hidden initial", show_hidden_initial=True, initial="x")
+    localized = forms.DecimalField(label="Localized", localize=True, widget=forms.TextInput)
+    safe_choice = forms.ChoiceField(label="Safe choice", choices=[("a", mark_safe("<b>A</b>"))])
+    safe_initial = forms.CharField(label="Safe initial", initial=mark_safe("a&amp;b"))
+    safe_text = forms.CharField(
+        label="Safe text", widget=forms.Textarea, initial=mark_safe("a&amp;b")
+    )
+    own_template = forms.CharField(label="Own template", template_name="django/forms/div.html")
+    html_help = forms.CharField(label="Help", help_text="<b>x</b> & y")
+    disabled = forms.CharField(label="Disabled", disabled=True, initial="z")
+    typed = forms.TypedChoiceField(label="Typed", choices=[("", "---"), (1, "one")], coerce=int)
+    null_boolean = forms.NullBooleanField(label="Null boolean")
+
+
+@pytest.mark.parametrize("prefix", [None, 'p"x'])
+def test_safe_text_hidden_initials_own_templates_and_a_quoted_prefix_are_drawn_as_django(prefix):
+    # a prefix with a quote must not break out of an id attribute; text marked safe is not
+    # escaped twice; a hidden initial value and a field's own template are Django's to draw
+    form = Unusual(prefix=prefix, initial={"localized": Decimal("1234567.5")})
     assert_drawn_as_django_draws(form)

@@ -648,7 +648,7 @@ def _history_html(pay_app: PayApp, items: list[HistoryItem]) -> SafeString:
         parts.append(
             '<li class="history__item"><p class="history__head">'
             f"<strong>{escape(item.what)}</strong> · {escape(item.who)} · "
-            f'<time datetime="{when.isoformat()}">{dateformat.format(when, "M j, Y g:i A")}'
+            f'<time datetime="{when.isoformat()}">{escape(dateformat.format(when, "M j, Y g:i A"))}'
             "</time></p>"
         )
         if item.changes:
