@@ -1,8 +1,8 @@
 """A form field's group (label, help text, errors, widget) drawn in Python.
 
 `BoundField.as_field_group()` draws through five to eight of Django's form templates per
-field; the pay app page has up to eight such fields beside its grid (the review, the status
-correction, the invoice details, the attachment), and drawing them took about 6 ms of the
+field; the pay app page has up to twelve such fields beside its grid (the review, the status
+correction, the invoice details, the attachment, a payment), and drawing them took about 6 ms of the
 page (measured here, on a pay app of one line or 2,000). `field_group` writes the same HTML
 for the widgets those forms use: text, date and file inputs, a text area, a single select.
 Any other widget, or anything drawn another way (a file input showing a stored file, a

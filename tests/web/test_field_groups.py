@@ -29,6 +29,7 @@ from sitebill.web.forms_pay_app import (
     ReviewForm,
     StatusCorrectionForm,
 )
+from sitebill.web.views.erp import PaymentForm
 
 
 def assert_drawn_as_django_draws(form: forms.Form) -> None:
@@ -79,6 +80,9 @@ def the_page_forms() -> list[tuple[str, forms.Form]]:
         ),
         ("status, refused", StatusCorrectionForm({"status": "", "reason": ""})),
         ("attachment, refused", AttachmentForm({"name": long_text})),
+        # the payments card of an approved pay app, on the same page
+        ("payment", PaymentForm(initial={"date": dt.date(2026, 11, 23), "amount": "1,250.00"})),
+        ("payment, refused", PaymentForm({"date": "", "amount": "1.2.3", "method": "barter"})),
     ]
 
 
